@@ -1,0 +1,87 @@
+"""Entry point of `smartbench`: parses with the registry, runs a handler, maps errors.
+
+Logging is configured here and only here, to a file in the state directory, so no
+library code ever writes diagnostics over a terminal that the TUI or a pipe owns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from workbench.commands import build_parser
+from workbench.errors import EXIT_INTERRUPTED, EXIT_USAGE, SmartbenchError
+
+APP_HANDLER = "workbench.app:run_app"
+
+
+def _configure_logging() -> None:
+    from platformdirs import user_state_dir
+
+    state_dir = os.environ.get("SMARTBENCH_STATE_DIR") or user_state_dir("smartbench")
+    try:
+        os.makedirs(state_dir, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(
+            os.path.join(state_dir, "smartbench.log"), delay=True, encoding="utf-8"
+        )
+    except OSError:
+        handler = logging.NullHandler()
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+def _quiet_broken_pipe() -> int:
+    # The reader (e.g. `head`) went away: point stdout at /dev/null so the
+    # interpreter's final flush does not print a traceback, and end quietly.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 0
+
+
+def _run_app(args: argparse.Namespace) -> int:
+    import importlib
+
+    module_name, _, attribute = APP_HANDLER.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError:
+        build_parser().print_help()
+        return 0
+    exit_code: int = getattr(module, attribute)(args)
+    return exit_code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run `smartbench` with ``argv`` (default: the process arguments)."""
+    parser = build_parser()
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(arguments)
+    _configure_logging()
+
+    try:
+        command = getattr(args, "command", None)
+        if command is None:
+            group_parser = getattr(args, "group_parser", None)
+            if group_parser is not None:
+                group_parser.print_help(sys.stderr)
+                return EXIT_USAGE
+            return _run_app(args)
+        exit_code: int = command.load_handler()(args)
+        return exit_code
+    except SmartbenchError as error:
+        print(error.message, file=sys.stderr)
+        return error.exit_code
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except argparse.ArgumentError as error:
+        print(f"smartbench: error: {error}", file=sys.stderr)
+        return EXIT_USAGE

@@ -1,0 +1,267 @@
+"""The one command registry: CLI parser, `--help`, REPL, TUI palette and help read it.
+
+A command is plain data: its name (a path such as ``("topic", "create")``), aliases,
+usage, summary, arguments and the dotted path of its handler. Handlers are imported
+only when their command runs, so building the parser (and `smartbench --help`)
+never imports wasmtime, Textual or prompt-toolkit.
+
+A handler takes the parsed :class:`argparse.Namespace` and returns an exit code; it
+raises :class:`workbench.errors.SmartbenchError` subclasses for anything the user
+should read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+@dataclass(frozen=True)
+class Argument:
+    """One argparse argument: flags (or a positional name) and its settings."""
+
+    flags: tuple[str, ...]
+    help: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def add_to(self, parser: argparse.ArgumentParser | Any) -> None:
+        """Add this argument to a parser or an argument group."""
+        parser.add_argument(*self.flags, help=self.help, **self.options)
+
+
+def arg(*flags: str, help: str, **options: Any) -> Argument:
+    """Shorthand for :class:`Argument` that reads like ``add_argument``."""
+    return Argument(flags=flags, help=help, options=options)
+
+
+@dataclass(frozen=True)
+class Group:
+    """A parent command such as ``topic`` or ``smartmodule`` (alias ``sm``)."""
+
+    name: str
+    summary: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command the user can run from the CLI, the REPL or the app's palette."""
+
+    path: tuple[str, ...]
+    summary: str
+    usage: str
+    handler: str
+    arguments: tuple[Argument, ...] = ()
+    aliases: tuple[str, ...] = ()
+    description: str = ""
+    in_app: bool = False
+    mutually_exclusive: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def name(self) -> str:
+        """The command as typed, e.g. ``topic create``."""
+        return " ".join(self.path)
+
+    def load_handler(self) -> Handler:
+        """Import and return the handler function."""
+        module_name, _, attribute = self.handler.partition(":")
+        module = importlib.import_module(module_name)
+        handler: Handler = getattr(module, attribute)
+        return handler
+
+
+# Flags shared by every command that runs SmartModules (test, produce, consume,
+# watch). Defined once so their names, aliases and help never drift apart.
+PARAMS_ARGUMENT = arg(
+    "-e",
+    "--params",
+    help="parameter for the module's init, as KEY=value (repeatable)",
+    action="append",
+    default=[],
+    metavar="KEY=value",
+)
+AGGREGATE_INITIAL_ARGUMENT = arg(
+    "--aggregate-initial",
+    "--a-init",
+    help="starting accumulator of an aggregate, taken as the literal bytes given",
+    dest="aggregate_initial",
+    metavar="S",
+)
+TRANSFORMS_FILE_ARGUMENT = arg(
+    "-t",
+    "--transforms",
+    "--transforms-file",
+    help="YAML file with a chain of modules (transforms: - uses: …)",
+    dest="transforms",
+    metavar="FILE",
+)
+TRANSFORMS_LINE_ARGUMENT = arg(
+    "--transforms-line",
+    "--transform",
+    help='one chain step as JSON, e.g. \'{"uses":"x.wasm"}\' (repeatable, in order)',
+    dest="transforms_line",
+    action="append",
+    default=[],
+    metavar="JSON",
+)
+ABI_VERSION_ARGUMENT = arg(
+    "--abi-version",
+    help="protocol version passed to the module (22 like smdk test, 25 like a cluster)",
+    type=int,
+    default=None,
+    metavar="N",
+)
+MEMORY_LIMIT_ARGUMENT = arg(
+    "--memory-limit",
+    help="guest memory limit per chain, e.g. 64MiB or 1GiB (default 1GiB)",
+    default=None,
+    metavar="SIZE",
+)
+TIME_BUDGET_ARGUMENT = arg(
+    "--time-budget",
+    help="wall-clock budget per module call, e.g. 5s or 500ms (default 5s)",
+    default=None,
+    metavar="DURATION",
+)
+MODULE_RUN_ARGUMENTS: tuple[Argument, ...] = (
+    PARAMS_ARGUMENT,
+    AGGREGATE_INITIAL_ARGUMENT,
+    TRANSFORMS_FILE_ARGUMENT,
+    TRANSFORMS_LINE_ARGUMENT,
+    ABI_VERSION_ARGUMENT,
+    MEMORY_LIMIT_ARGUMENT,
+    TIME_BUDGET_ARGUMENT,
+)
+
+GROUPS: tuple[Group, ...] = (
+    Group("topic", "create, list and delete topics"),
+    Group("partition", "list partitions"),
+    Group("smartmodule", "register, list, describe and delete SmartModules", ("sm",)),
+)
+
+# --- smartbench test ------------------------------------------------------------
+
+TEST_COMMANDS: tuple[Command, ...] = ()
+
+# --- broker: topic, partition, produce, consume ---------------------------------
+
+BROKER_COMMANDS: tuple[Command, ...] = ()
+
+# --- SmartModule registry ---------------------------------------------------------
+
+REGISTRY_COMMANDS: tuple[Command, ...] = ()
+
+# --- watch mode -------------------------------------------------------------------
+
+WATCH_COMMANDS: tuple[Command, ...] = ()
+
+# --- the app and the REPL ---------------------------------------------------------
+
+APP_COMMANDS: tuple[Command, ...] = ()
+
+# -----------------------------------------------------------------------------------
+
+
+def all_commands() -> tuple[Command, ...]:
+    """Every registered command, in the order help lists them."""
+    return (
+        TEST_COMMANDS
+        + BROKER_COMMANDS
+        + REGISTRY_COMMANDS
+        + WATCH_COMMANDS
+        + APP_COMMANDS
+    )
+
+
+def find_command(
+    words: Sequence[str], commands: Iterable[Command] | None = None
+) -> Command | None:
+    """The command whose name or alias path starts ``words``, longest first."""
+    aliases = {alias: group.name for group in GROUPS for alias in group.aliases}
+    canonical = [aliases.get(words[0], words[0]), *words[1:]] if words else []
+    candidates = all_commands() if commands is None else tuple(commands)
+    for command in sorted(candidates, key=lambda c: -len(c.path)):
+        names = {command.path, *((*command.path[:-1], a) for a in command.aliases)}
+        if tuple(canonical[: len(command.path)]) in names:
+            return command
+    return None
+
+
+def app_commands() -> tuple[Command, ...]:
+    """Commands that make sense inside the TUI's palette."""
+    return tuple(c for c in all_commands() if c.in_app)
+
+
+def _workspace_argument() -> Argument:
+    # SUPPRESS keeps a subcommand's unset flag from overwriting one given before it.
+    return arg(
+        "--workspace",
+        help="workspace directory (default: $SMARTBENCH_HOME or the user data dir)",
+        default=argparse.SUPPRESS,
+        metavar="DIR",
+    )
+
+
+def _add_command(
+    subparsers: Any, command: Command, leaf_name: str
+) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        leaf_name,
+        aliases=list(command.aliases),
+        help=command.summary,
+        description=command.description or command.summary,
+        usage=command.usage,
+        allow_abbrev=False,
+    )
+    exclusive = {flag for group in command.mutually_exclusive for flag in group}
+    groups = {
+        members: parser.add_mutually_exclusive_group()
+        for members in command.mutually_exclusive
+    }
+    for argument in command.arguments:
+        target: Any = parser
+        if argument.flags[0] in exclusive:
+            target = next(g for m, g in groups.items() if argument.flags[0] in m)
+        argument.add_to(target)
+    _workspace_argument().add_to(parser)
+    parser.set_defaults(command=command)
+    return parser
+
+
+def build_parser(commands: Iterable[Command] | None = None) -> argparse.ArgumentParser:
+    """The `smartbench` argument parser, built from the registry."""
+    parser = argparse.ArgumentParser(
+        prog="smartbench",
+        description="A workbench for Fluvio SmartModules: run, test and watch "
+        "modules on an embedded broker. With no command, opens the TUI.",
+        allow_abbrev=False,
+    )
+    _workspace_argument().add_to(parser)
+    top = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    group_parsers: dict[str, Any] = {}
+    for group in GROUPS:
+        group_parser = top.add_parser(
+            group.name,
+            aliases=list(group.aliases),
+            help=group.summary,
+            description=group.summary,
+            allow_abbrev=False,
+        )
+        _workspace_argument().add_to(group_parser)
+        group_parser.set_defaults(group_parser=group_parser)
+        group_parsers[group.name] = group_parser.add_subparsers(
+            title="commands", metavar="COMMAND"
+        )
+
+    for command in commands if commands is not None else all_commands():
+        if len(command.path) == 1:
+            _add_command(top, command, command.path[0])
+        else:
+            _add_command(group_parsers[command.path[0]], command, command.path[1])
+    return parser
