@@ -1,0 +1,18 @@
+"""Fixtures for the app tests: a real broker in the test's workspace."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from workbench.engine.broker import Broker
+
+
+@pytest.fixture
+def broker(workspace: Path) -> Iterator[Broker]:
+    """The workspace's broker (a real SQLite database)."""
+    opened = Broker.open(workspace)
+    yield opened
+    opened.close()
