@@ -55,6 +55,7 @@ from workbench.widgets.sidebar import Sidebar, SidebarItem
 
 if TYPE_CHECKING:
     from workbench.engine.broker import Broker
+    from workbench.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +166,7 @@ class SmartbenchApp(App[int]):
         config: AppConfig | None = None,
         session: Session | None = None,
         start_command: argparse.Namespace | None = None,
+        load_samples: bool = False,
     ) -> None:
         super().__init__()
         self.config = config or AppConfig()
@@ -173,6 +175,7 @@ class SmartbenchApp(App[int]):
         )
         self.session = session if session is not None else load_session(workspace)
         self.start_command = start_command
+        self.load_samples = load_samples
         self.scan = WorkspaceScan([], [])
         self._bench_number = 0
         self._scanned_once = False
@@ -184,10 +187,7 @@ class SmartbenchApp(App[int]):
         with Horizontal(id="main"):
             yield Sidebar(id="sidebar")
             yield TabbedContent(id="benches")
-        yield Static(
-            "No bench open. Press o to open a module or Ctrl+P for commands.",
-            id="empty",
-        )
+        yield Static("Opening the workspace…", id="empty")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -217,6 +217,10 @@ class SmartbenchApp(App[int]):
     @work(thread=True, exclusive=True, group="scan", exit_on_error=False)
     def _scan_workspace(self) -> None:
         broker = self.services.broker
+        if self.load_samples and not self._scanned_once:
+            from workbench.workspace import Workspace
+
+            Workspace(self.services.workspace, broker).ensure_samples()
         topics = [
             (t.name, t.records)
             for t in broker.list_topics()
@@ -238,6 +242,9 @@ class SmartbenchApp(App[int]):
         if self._scanned_once:
             return
         self._scanned_once = True
+        self.query_one("#empty", Static).update(
+            "No bench open. Press o to open a module, Ctrl+P for every command."
+        )
         if self.start_command is not None:
             self._apply_start_command(self.start_command)
         elif not self.session.existed and not self.benches():
@@ -315,6 +322,12 @@ class SmartbenchApp(App[int]):
     def _after_close(self) -> None:
         self._update_empty()
         self.save()
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self) -> None:
+        bench = self.bench
+        if bench is not None and bench.is_mounted:
+            bench.focus_input()
 
     @on(BenchChanged)
     def _bench_changed(self) -> None:
@@ -406,15 +419,14 @@ class SmartbenchApp(App[int]):
         name = command.path[-1]
         prefill = self._prefill()
         fields = [_field_for(argument, prefill, name) for argument in command.arguments]
-        help_text = command.description or command.summary
+        help_text = (command.description or command.summary).capitalize()
 
         def submitted(values: dict[str, str] | None) -> None:
             if values is not None:
                 self.apply_command(name, values)
 
-        self.push_screen(
-            FormScreen(command.summary.capitalize(), fields, help_text), submitted
-        )
+        title = _palette_label(command)
+        self.push_screen(FormScreen(title, fields, help_text), submitted)
 
     def _prefill(self) -> dict[str, str]:
         bench = self.bench
@@ -432,7 +444,7 @@ class SmartbenchApp(App[int]):
             {
                 "module": spec.steps[0].module,
                 "topic": spec.topic or "scratch",
-                "params": "\n".join(f"{k}={v}" for k, v in step.params.items()),
+                "params": ", ".join(f"{k}={v}" for k, v in step.params.items()),
                 "aggregate_initial": step.initial or "",
                 "abi_version": str(spec.abi_version),
                 "name": _suggest_name(spec.steps[0].module),
@@ -721,8 +733,10 @@ def _field_for(argument: Any, prefill: dict[str, str], command: str) -> Field:
     value = prefill.get(name, "")
     if choices and value not in choices:
         value = choices[0]
-    multiline = argument.options.get("action") == "append"
-    return Field(name, label, value, argument.help, choices, multiline)
+    help_text = argument.help
+    if argument.options.get("action") == "append":
+        help_text += "; separate several with commas"
+    return Field(name, label, value, help_text, choices)
 
 
 def _suggest_name(module: str) -> str:
@@ -751,29 +765,26 @@ def _json_line(key: bytes | None, value: bytes) -> str:
 # --- entry point -------------------------------------------------------------------
 
 
-def workspace_dir(args: argparse.Namespace) -> Path:
-    """The workspace the app opens: --workspace, $SMARTBENCH_HOME or the data dir."""
-    chosen = getattr(args, "workspace", None) or os.environ.get("SMARTBENCH_HOME")
-    if chosen:
-        return Path(chosen).expanduser()
-    from platformdirs import user_data_dir
+def open_workspace(path: Path) -> Workspace:
+    """The workspace's broker and registry, without loading samples yet.
 
-    return Path(user_data_dir("smartbench"))
+    Samples are loaded by the first scan, in a worker, so the first frame never
+    waits for module compiles.
+    """
+    from workbench.workspace import Workspace
 
-
-def open_workspace(path: Path) -> Broker:
-    """The workspace's broker, creating the workspace if needed."""
-    from workbench.engine.broker import Broker
-
-    path.mkdir(parents=True, exist_ok=True)
-    return Broker.open(path)
+    return Workspace.open(path, samples=False)
 
 
 def run_app(args: argparse.Namespace) -> int:
     """`smartbench` with no command (or an app command): run the TUI."""
-    workspace = workspace_dir(args)
-    broker = open_workspace(workspace)
-    app = SmartbenchApp(workspace, broker, start_command=args)
+    from workbench.workspace import workspace_dir
+
+    workspace = open_workspace(workspace_dir(args))
+    samples = os.environ.get("SMARTBENCH_NO_SAMPLES", "") in ("", "0")
+    app = SmartbenchApp(
+        workspace.path, workspace.broker, start_command=args, load_samples=samples
+    )
 
     # Our own loop: asyncio.run would wait for every worker thread on the way out,
     # and a module stuck until its time budget must not hold up Ctrl+Q.

@@ -9,6 +9,7 @@ from tests.tui.helpers import (
     current_bench,
     make_app,
     make_topic,
+    screen_lines,
     screen_text,
     settle,
     wait_for,
@@ -16,6 +17,7 @@ from tests.tui.helpers import (
     wasm_file,
 )
 from workbench.engine.broker import Broker
+from workbench.screens import FormScreen
 
 FRUIT = ["apple", "kiwi", "banana", "fig", "grape", "plum", "mango"]
 
@@ -49,10 +51,76 @@ async def test_params_form_reruns_with_new_param(
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for_text(pilot, "4 kept / 7")
         await pilot.press("e")
-        await wait_for(pilot, lambda: app.screen.id != "_default", "the form")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the form")
         params = app.screen.query_one("#field-params")
         params.focus()
-        params.text = "contains=an"  # type: ignore[attr-defined]
-        await pilot.press("ctrl+s")
+        await pilot.press(*"contains=an", "enter")
         await wait_for_text(pilot, "2 kept / 7")
         assert "-e contains=an" in screen_text(app)
+
+
+async def test_map_output_lines_up_with_its_input(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "fruit", FRUIT)
+    module = wasm_file(tmp_path, "map")
+    app = make_app(workspace, broker, [bench_spec(module, "fruit")])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "7 records")
+        bench = current_bench(app)
+        await wait_for(pilot, lambda: bench.window is not None, "the window run")
+        lines = screen_lines(app)
+
+    row = next(line for line in lines if "      2 banana" in line)
+    assert row.rstrip().endswith("BANANA")
+
+
+async def test_array_map_children_sit_under_their_input(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "csv", ["a,b,c", "d", "e,f"])
+    module = wasm_file(tmp_path, "array_map")
+    app = make_app(workspace, broker, [bench_spec(module, "csv")])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "→ 3 children")
+        text = screen_text(app)
+
+    assert "6 children / 3" in text
+    assert "→ 1 child" in text
+    assert "→ 2 children" in text
+
+
+async def test_aggregate_ends_at_the_whole_topic_total(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "numbers", [str(n) for n in range(1, 2501)])
+    module = wasm_file(tmp_path, "aggregate")
+    app = make_app(workspace, broker, [bench_spec(module, "numbers")])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        bench = current_bench(app)
+        await wait_for(pilot, lambda: bench.run_summary is not None, "the run")
+        bench.input_view.focus()
+        await pilot.press("end")
+        await wait_for_text(pilot, "   2499 2500")
+        last = bench.output_view.render_row(2499).plain
+
+    assert last == str(sum(range(1, 2501)))
+
+
+async def test_scratch_input_updates_the_output_as_you_type(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    module = wasm_file(tmp_path, "map")
+    app = make_app(workspace, broker, [bench_spec(module, None)])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "Input · scratch · 0 records")
+        await pilot.press(*"hello", "enter", *"world")
+        await wait_for_text(pilot, "WORLD")
+        text = screen_text(app)
+
+    assert "HELLO" in text
+    assert "Input · scratch · 2 records" in text

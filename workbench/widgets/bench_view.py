@@ -150,8 +150,16 @@ class BenchView(Vertical):
         self._refresh_titles()
         self._refresh_header()
         self._load_modules()
+        self.focus_input()
         if not self.services.deterministic:
             self.set_interval(TAIL_INTERVAL, self._poll_topic)
+
+    def focus_input(self) -> None:
+        """Focus the Input pane (or the scratch editor)."""
+        if self.spec.topic is None:
+            self.query_one("#scratch", TextArea).focus()
+        else:
+            self.input_view.focus()
 
     @property
     def input_view(self) -> InputView:

@@ -87,6 +87,11 @@ class RecordView(ScrollView, can_focus=True):
             self.view = view
             self.index = index
 
+        @property
+        def control(self) -> RecordView:
+            """The view that sent this (lets ``@on`` match by selector)."""
+            return self.view
+
     class Chosen(Message):
         """Enter was pressed on a line."""
 
@@ -95,6 +100,11 @@ class RecordView(ScrollView, can_focus=True):
             self.view = view
             self.index = index
 
+        @property
+        def control(self) -> RecordView:
+            """The view that sent this (lets ``@on`` match by selector)."""
+            return self.view
+
     class Scrolled(Message):
         """The first visible line changed."""
 
@@ -102,6 +112,11 @@ class RecordView(ScrollView, can_focus=True):
             super().__init__()
             self.view = view
             self.top = top
+
+        @property
+        def control(self) -> RecordView:
+            """The view that sent this (lets ``@on`` match by selector)."""
+            return self.view
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
