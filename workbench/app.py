@@ -15,7 +15,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -38,6 +38,7 @@ from textual.widgets import (
 
 from workbench.bench import BenchServices, BenchSpec, StepSpec, parse_params
 from workbench.commands import Command, app_commands
+from workbench.engine.types import Limits
 from workbench.errors import SmartbenchError, UsageError
 from workbench.screens import (
     ConfirmScreen,
@@ -72,6 +73,8 @@ class AppConfig:
     """Tests: no cursor blink, no tail polling, no clock, no timing figures."""
     watch_enabled: bool = True
     """Start watchers for benches with watch on."""
+    limits: Limits = field(default_factory=Limits)
+    """Memory and time budgets of every run."""
 
 
 @dataclass(frozen=True)
@@ -171,7 +174,10 @@ class SmartbenchApp(App[int]):
         super().__init__()
         self.config = config or AppConfig()
         self.services = BenchServices(
-            workspace, broker, deterministic=self.config.deterministic
+            workspace,
+            broker,
+            deterministic=self.config.deterministic,
+            limits=self.config.limits,
         )
         self.session = session if session is not None else load_session(workspace)
         self.start_command = start_command
@@ -245,9 +251,11 @@ class SmartbenchApp(App[int]):
         self.query_one("#empty", Static).update(
             "No bench open. Press o to open a module, Ctrl+P for every command."
         )
+        first_run = not self.session.existed and not self.session.benches
+        started = False
         if self.start_command is not None:
-            self._apply_start_command(self.start_command)
-        elif not self.session.existed and not self.benches():
+            started = self._apply_start_command(self.start_command)
+        if first_run and not started:
             self._open_first_run_bench()
 
     def _open_first_run_bench(self) -> None:
@@ -257,20 +265,24 @@ class SmartbenchApp(App[int]):
             spec = BenchSpec([StepSpec(DEFAULT_MODULE)], topic=DEFAULT_TOPIC)
             self.add_bench(spec)
 
-    def _apply_start_command(self, args: argparse.Namespace) -> None:
+    def _apply_start_command(self, args: argparse.Namespace) -> bool:
         command = getattr(args, "command", None)
         if command is None:
             path = getattr(args, "path", None)
+            topic = getattr(args, "topic", None) or ""
             if path:
-                values = {"module": path, "topic": getattr(args, "topic", "") or ""}
-                self.apply_command("open", values)
-            return
+                self.apply_command("open", {"module": path, "topic": topic})
+            elif topic and self.bench is not None:
+                self.apply_command("topic", {"topic": topic})
+            return bool(path)
         values = {
             key: _as_text(value)
             for key, value in vars(args).items()
             if key not in ("command", "workspace")
         }
         self.apply_command(command.path[-1], values)
+        opened: bool = command.path[-1] == "open"
+        return opened
 
     # --- benches --------------------------------------------------------------------
 
@@ -285,7 +297,7 @@ class SmartbenchApp(App[int]):
         if activate:
             tabs.active = pane.id or ""
         self._update_empty()
-        self.save()
+        self.call_after_refresh(self.save)
         return bench
 
     def benches(self) -> list[BenchView]:
@@ -425,8 +437,25 @@ class SmartbenchApp(App[int]):
             if values is not None:
                 self.apply_command(name, values)
 
+        def validate(values: dict[str, str]) -> str | None:
+            return self._problem_with(name, values)
+
         title = _palette_label(command)
-        self.push_screen(FormScreen(title, fields, help_text), submitted)
+        form = FormScreen(title, fields, help_text, validate)
+        self.push_screen(form, submitted)
+
+    def _problem_with(self, name: str, values: dict[str, str]) -> str | None:
+        # Mistakes are shown inside the form, so nothing typed is lost.
+        try:
+            if name == "promote":
+                from workbench.engine.registry import check_module_name
+
+                check_module_name(values.get("name", "").strip())
+            elif name == "params":
+                parse_params(values.get("params", "").split(","))
+        except SmartbenchError as error:
+            return error.message
+        return None
 
     def _prefill(self) -> dict[str, str]:
         bench = self.bench
@@ -552,8 +581,7 @@ class SmartbenchApp(App[int]):
 
     def _command_params(self, values: dict[str, str]) -> None:
         bench = self._require_bench()
-        lines = values.get("params", "").replace(",", "\n").splitlines()
-        params = parse_params(lines)
+        params = parse_params(values.get("params", "").split(","))
         initial = values.get("aggregate_initial", "")
         step = bench.spec.steps[-1]
         step.params = params

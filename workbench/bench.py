@@ -244,6 +244,8 @@ class LoadedChain:
 
     spec: BenchSpec
     modules: list[Any]
+    limits: Limits = field(default_factory=Limits)
+    """Memory and time budgets of every chain built from these modules."""
 
     @property
     def infos(self) -> list[ModuleInfo]:
@@ -277,7 +279,7 @@ class LoadedChain:
                 StepConfig(module=module, params=dict(step.params), initial=initial)
             )
         return Chain.build(
-            configs, abi_version=self.spec.abi_version, limits=limits or Limits()
+            configs, abi_version=self.spec.abi_version, limits=limits or self.limits
         )
 
 
@@ -634,6 +636,8 @@ class BenchServices:
     broker: Broker
     deterministic: bool = False
     """Tests: no timers, no clocks, no timing figures, so screens repeat exactly."""
+    limits: Limits = field(default_factory=Limits)
+    """Budgets for every chain the benches build."""
 
     def open_registry(self) -> Any:
         """A registry connection for the calling thread (closed by the caller)."""

@@ -16,3 +16,13 @@ def broker(workspace: Path) -> Iterator[Broker]:
     opened = Broker.open(workspace)
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def samples(workspace: Path) -> Iterator[Broker]:
+    """The broker of a workspace holding the bundled sample topics and modules."""
+    from tests.tui.helpers import sample_workspace
+
+    opened = sample_workspace(workspace)
+    yield opened
+    opened.close()

@@ -58,9 +58,7 @@ def screen_text(app: SmartbenchApp) -> str:
     return "\n".join(screen_lines(app))
 
 
-async def wait_for(
-    pilot: Pilot[int], condition: Callable[[], bool], what: str
-) -> None:
+async def wait_for(pilot: Pilot[int], condition: Callable[[], bool], what: str) -> None:
     """Let the app run until ``condition`` holds; fail after a timeout."""
     deadline = time.monotonic() + WAIT_SECONDS
     while not condition():
@@ -89,3 +87,10 @@ def current_bench(app: SmartbenchApp) -> BenchView:
     bench = app.bench
     assert bench is not None
     return bench
+
+
+def sample_workspace(workspace: Path) -> Broker:
+    """Load the bundled sample topics and modules into ``workspace``."""
+    from workbench.workspace import Workspace
+
+    return Workspace.open(workspace, samples=True).broker

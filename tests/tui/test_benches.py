@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.widgets import Input
+
 from tests.tui.helpers import (
     bench_spec,
     current_bench,
@@ -11,13 +13,13 @@ from tests.tui.helpers import (
     make_topic,
     screen_lines,
     screen_text,
-    settle,
     wait_for,
     wait_for_text,
     wasm_file,
 )
 from workbench.engine.broker import Broker
-from workbench.screens import FormScreen
+from workbench.engine.registry import Registry
+from workbench.screens import ConfirmScreen, FormScreen
 
 FRUIT = ["apple", "kiwi", "banana", "fig", "grape", "plum", "mango"]
 
@@ -37,7 +39,13 @@ async def test_filter_marks_each_record_and_counts_kept(
     assert shown[0] == "✓ apple"
     assert shown[1] == "✗ dropped"
     assert [line.startswith("✓") for line in shown] == [
-        True, False, True, False, True, False, True
+        True,
+        False,
+        True,
+        False,
+        True,
+        False,
+        True,
     ]
 
 
@@ -124,3 +132,72 @@ async def test_scratch_input_updates_the_output_as_you_type(
 
     assert "HELLO" in text
     assert "Input · scratch · 2 records" in text
+
+
+async def test_promote_registers_the_file_and_the_bench_runs_it_by_name(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "fruit", FRUIT)
+    module = wasm_file(tmp_path, "filter")
+    app = make_app(workspace, broker, [bench_spec(module, "fruit")])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "4 kept / 7")
+        await pilot.press("P")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the form")
+        name_field = app.screen.query_one("#field-name", Input)
+        assert name_field.value == "filter"
+        name_field.value = "Bad Name"
+        await pilot.press("enter")
+        await wait_for_text(pilot, "Invalid name for SmartModule")
+        name_field.value = "fruit-filter"
+        await pilot.press("enter")
+        bench = current_bench(app)
+        await wait_for(
+            pilot, lambda: bench.spec.steps[0].module == "fruit-filter", "promotion"
+        )
+        await wait_for_text(pilot, "fruit-filter · filter")
+        await wait_for_text(pilot, "4 kept / 7")
+
+        await pilot.press("P")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the form")
+        await pilot.press("escape")
+
+    registry = Registry.open(workspace)
+    try:
+        registered = registry.describe("fruit-filter")
+    finally:
+        registry.close()
+    assert registered.source == str(module)
+    assert bench.spec.source_path == str(module)
+
+
+async def test_promoting_over_a_taken_name_asks_first(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "fruit", FRUIT)
+    registry = Registry.open(workspace)
+    registry.create("taken", wasm_file(tmp_path, "map"))
+    registry.close()
+    module = wasm_file(tmp_path, "filter")
+    app = make_app(workspace, broker, [bench_spec(module, "fruit")])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "4 kept / 7")
+        await wait_for(pilot, lambda: bool(app.scan.modules), "the sidebar scan")
+        await pilot.press("P")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the form")
+        app.screen.query_one("#field-name", Input).value = "taken"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirm")
+        await pilot.press("y")
+        bench = current_bench(app)
+        await wait_for(
+            pilot, lambda: bench.spec.steps[0].module == "taken", "the promotion"
+        )
+
+    registry = Registry.open(workspace)
+    try:
+        assert registry.describe("taken").kind == "filter"
+    finally:
+        registry.close()

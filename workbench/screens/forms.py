@@ -65,7 +65,7 @@ class FormScreen(ModalScreen[dict[str, str] | None]):
             yield Label(self.form_title, classes="dialog-title")
             if self.help_text:
                 yield Static(self.help_text, classes="dialog-help")
-            with VerticalScroll(classes="dialog-fields"):
+            with VerticalScroll(classes="dialog-fields", can_focus=False):
                 for field in self.fields:
                     yield Label(field.label, classes="field-label")
                     yield self._field_widget(field)
@@ -75,6 +75,10 @@ class FormScreen(ModalScreen[dict[str, str] | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.submit_label, variant="primary", id="ok")
                 yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        if self.fields:
+            self.query_one(f"#field-{self.fields[0].name}").focus()
 
     def _field_widget(self, field: Field) -> Input | Select[str] | TextArea:
         widget_id = f"field-{field.name}"

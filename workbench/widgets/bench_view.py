@@ -185,7 +185,7 @@ class BenchView(Vertical):
             if any(not step.is_path for step in self.spec.steps):
                 registry = self.services.open_registry()
             modules = [load_step_module(s, registry) for s in self.spec.steps]
-            self.post_message(ModulesLoaded(LoadedChain(self.spec, modules), None))
+            self.post_message(ModulesLoaded(self._chain_of(modules), None))
         except SmartbenchError as error:
             self.post_message(ModulesLoaded(None, error.message))
         except Exception as error:
@@ -194,6 +194,9 @@ class BenchView(Vertical):
         finally:
             if registry is not None:
                 registry.close()
+
+    def _chain_of(self, modules: list[object]) -> LoadedChain:
+        return LoadedChain(self.spec, modules, self.services.limits)
 
     @on(ModulesLoaded)
     def _modules_loaded(self, message: ModulesLoaded) -> None:
@@ -285,12 +288,12 @@ class BenchView(Vertical):
         generation: int,
         loaded: LoadedChain,
         start: int,
-        rows: list[object],
+        rows: list[InputRow],
         initial: bytes | None,
         note: str | None,
     ) -> None:
         try:
-            result = run_window(loaded, start, rows, initial, self.step)  # type: ignore[arg-type]
+            result = run_window(loaded, start, rows, initial, self.step)
             result.accumulator_note = note
             self.post_message(WindowComputed(generation, result, None))
         except SmartbenchError as error:

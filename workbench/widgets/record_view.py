@@ -148,6 +148,9 @@ class RecordView(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         self.virtual_size = Size(self.size.width, self.line_count())
         self._strips.clear()
+        # More or fewer lines are visible now, which is what a scroll means to
+        # whoever computes outputs for the visible rows.
+        self.post_message(self.Scrolled(self, int(self.scroll_offset.y)))
 
     def render_line(self, y: int) -> Strip:
         index = y + int(self.scroll_offset.y)
