@@ -32,7 +32,7 @@ from workbench.errors import ModuleLoadError, UsageError
 from workbench.units import parse_duration, parse_size
 
 if TYPE_CHECKING:
-    from workbench.engine import StepConfig
+    from workbench.engine.chain import StepConfig
 
 CHAIN_ONLY_MESSAGE = (
     "-e/--aggregate-initial apply to one module; with -t put them in the step's "
@@ -214,7 +214,9 @@ def plan_chain(
             raise UsageError("no module given: name a .wasm file or a chain with -t")
         steps = [single_step(Path(module), args, lookback)]
     else:
-        resolver = resolver or registry_resolver(workspace_dir(args.workspace))
+        resolver = resolver or registry_resolver(
+            workspace_dir(getattr(args, "workspace", None))
+        )
         steps = chain_steps(chain, _chain_base_dir(args), resolver)
     return ChainPlan(steps=steps, abi_version=version, limits=limits)
 
@@ -240,7 +242,8 @@ def _step_config(
     initial: bytes | None,
     lookback: LookbackConfig | None,
 ) -> StepConfig:
-    from workbench.engine import StepConfig, load_module
+    from workbench.engine.chain import StepConfig
+    from workbench.engine.module import load_module
 
     module = load_module(source, name=name)
     return StepConfig(

@@ -13,11 +13,12 @@ import difflib
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
-from workbench.engine.records import encode_values, iter_records
+from workbench.engine.records import encode_values, iter_records, record_count
 from workbench.engine.types import LookbackConfig, ProcessResult
 from workbench.errors import EXIT_OK, EXIT_RUNTIME, UsageError
 from workbench.formats import Formatter, ShownRecord, formatter
@@ -28,7 +29,10 @@ from workbench.inputs import (
     records_from_lines,
     split_lines,
 )
-from workbench.module_args import plan_chain, transform_steps
+from workbench.module_args import ChainPlan, plan_chain, transform_steps
+
+if TYPE_CHECKING:
+    from workbench.engine.chain import StepConfig
 
 LookbackSource = Callable[[int, LookbackConfig], bytes | None]
 
@@ -57,14 +61,7 @@ def run_test(args: argparse.Namespace) -> int:
     if args.record and lookback is None and not _chain_has_lookback(plan.steps):
         _stderr("note: --record values are only used with --lookback-last N")
 
-    from workbench.engine import Chain
-
-    chain = Chain.build(
-        plan.steps,
-        abi_version=plan.abi_version,
-        limits=plan.limits,
-        lookback_source=lookback_records(args.record),
-    )
+    chain = _build_chain(plan, lookback_records(args.record))
     outcome = _run_batches(chain, records, args, show)
 
     exit_code = EXIT_RUNTIME if outcome.failed or records.skipped else EXIT_OK
@@ -117,6 +114,40 @@ def lookback_records(values: list[str]) -> LookbackSource:
     return source
 
 
+class BatchRunner(Protocol):
+    """What the batch loop needs from a chain."""
+
+    def process(
+        self, records: bytes, base_offset: int, base_timestamp: int
+    ) -> ProcessResult:
+        """Run one encoded batch."""
+        ...
+
+
+class _PassThrough:
+    """An empty transforms list: records come out as they went in, as in Fluvio."""
+
+    def process(
+        self, records: bytes, base_offset: int, base_timestamp: int
+    ) -> ProcessResult:
+        count = record_count(records)
+        return ProcessResult(output=records, records_in=count, records_out=count)
+
+
+def _build_chain(plan: ChainPlan, lookback: LookbackSource) -> BatchRunner:
+    if not plan.steps:
+        return _PassThrough()
+
+    from workbench.engine.chain import Chain
+
+    return Chain.build(
+        plan.steps,
+        abi_version=plan.abi_version,
+        limits=plan.limits,
+        lookback_source=lookback,
+    )
+
+
 def _single_module_lookback(args: argparse.Namespace) -> LookbackConfig | None:
     if args.lookback_last is None:
         return None
@@ -130,8 +161,8 @@ def _single_module_lookback(args: argparse.Namespace) -> LookbackConfig | None:
     return LookbackConfig(last=args.lookback_last)
 
 
-def _chain_has_lookback(steps: list[object]) -> bool:
-    return any(getattr(step, "lookback", None) is not None for step in steps)
+def _chain_has_lookback(steps: Sequence[StepConfig]) -> bool:
+    return any(step.lookback is not None for step in steps)
 
 
 def _read_file(path: Path) -> bytes:
@@ -151,7 +182,7 @@ def _batches(records: InputRecords, size: int) -> Iterator[tuple[int, bytes]]:
 
 
 def _run_batches(
-    chain: object, records: InputRecords, args: argparse.Namespace, show: Formatter
+    chain: BatchRunner, records: InputRecords, args: argparse.Namespace, show: Formatter
 ) -> RunOutcome:
     outcome = RunOutcome()
     base_timestamp = args.base_timestamp
@@ -159,9 +190,7 @@ def _run_batches(
         base_timestamp = time.time_ns() // 1_000_000
 
     for base_offset, batch in _batches(records, args.batch_size):
-        result: ProcessResult = chain.process(  # type: ignore[attr-defined]
-            batch, base_offset, base_timestamp
-        )
+        result = chain.process(batch, base_offset, base_timestamp)
         outcome.batches += 1
         _print_logs(result)
         _print_records(result, base_offset, base_timestamp, args, show, outcome)
