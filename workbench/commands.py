@@ -244,7 +244,102 @@ TEST_COMMANDS: tuple[Command, ...] = (
 
 # --- broker: topic, partition, produce, consume ---------------------------------
 
-BROKER_COMMANDS: tuple[Command, ...] = ()
+_MAX_RECORD_SIZE_ARGUMENT = arg(
+    "--max-record-size",
+    help="largest record accepted, in bytes (default 8388608, 8 MiB)",
+    default=None,
+    metavar="BYTES",
+)
+
+BROKER_COMMANDS: tuple[Command, ...] = (
+    Command(
+        path=("topic", "create"),
+        summary="create a topic",
+        usage="smartbench topic create NAME [-p N]",
+        handler="workbench.broker_cli:topic_create",
+        arguments=(
+            arg("name", help="lowercase letters, digits and hyphens, at most 63"),
+            arg(
+                "-p",
+                "--partitions",
+                help="number of partitions (default 1)",
+                type=int,
+                default=1,
+                metavar="N",
+            ),
+        ),
+        in_app=True,
+    ),
+    Command(
+        path=("topic", "list"),
+        summary="list topics with their partitions, records and size",
+        usage="smartbench topic list",
+        handler="workbench.broker_cli:topic_list",
+        in_app=True,
+    ),
+    Command(
+        path=("topic", "delete"),
+        summary="delete topics and their records",
+        usage="smartbench topic delete NAME...",
+        handler="workbench.broker_cli:topic_delete",
+        arguments=(arg("names", help="topics to delete", nargs="+", metavar="NAME"),),
+        in_app=True,
+    ),
+    Command(
+        path=("topic", "load"),
+        summary="create the topics and SmartModules a topics.toml manifest lists",
+        usage="smartbench topic load DIR",
+        handler="workbench.broker_cli:topic_load",
+        arguments=(arg("directory", help="folder holding topics.toml", metavar="DIR"),),
+    ),
+    Command(
+        path=("partition", "list"),
+        summary="list partitions: base offset, high watermark and size",
+        usage="smartbench partition list [TOPIC]",
+        handler="workbench.broker_cli:partition_list",
+        arguments=(
+            arg("topic", help="only this topic's partitions", nargs="?", default=None),
+        ),
+        in_app=True,
+    ),
+    Command(
+        path=("produce",),
+        summary="write records to a topic, one per input line",
+        usage="smartbench produce TOPIC [-f FILE | --raw] [--key K | "
+        "--key-separator SEP] [-p N] [SmartModule options]",
+        description=(
+            "Read records from stdin or a file, one per line (or all input as one "
+            "record with --raw), and store them in TOPIC. Keyed records go to the "
+            "partition their key hashes to, others round-robin. SmartModules given "
+            "here run before storing, so what is stored is their output."
+        ),
+        handler="workbench.broker_cli:produce",
+        arguments=(
+            arg("topic", help="the topic to write to"),
+            arg("-f", "--file", help="read records from FILE, one per line"),
+            arg(
+                "--raw",
+                help="send all of the input as one record",
+                action="store_true",
+            ),
+            arg("--key", help="the same key for every record", metavar="K"),
+            arg(
+                "--key-separator",
+                help="split each line at the first SEP into key and value",
+                metavar="SEP",
+            ),
+            arg(
+                "-p",
+                "--partition",
+                help="send every record to partition N",
+                type=int,
+                default=None,
+                metavar="N",
+            ),
+            _MAX_RECORD_SIZE_ARGUMENT,
+        ),
+    ),
+)
 
 # --- SmartModule registry ---------------------------------------------------------
 

@@ -1,0 +1,262 @@
+"""One instantiated SmartModule: its store, WASI capture and guest calls.
+
+Each step of a chain gets its own store, so rebuilding one instance (after a
+failure, or when its never-freed output buffers fill half its memory) releases that
+instance's memory without touching the others. The memory limit applies to each
+linear memory, as Fluvio's limiter does.
+
+Every guest call follows the host ABI: ``alloc`` a buffer, copy the input in, call
+the export with ``(ptr, len, version)``, then read what the guest handed to
+``copy_records``. Anything the guest does wrong becomes a :class:`CallFailure`
+whose text says what happened in the user's terms.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import BinaryIO
+
+import wasmtime
+
+from workbench.engine.module import LoadedModule, last_line
+from workbench.engine.runtime import deadline_ticks, engine
+from workbench.engine.types import Limits
+from workbench.engine.units import format_bytes, format_duration
+
+_I32 = wasmtime.ValType.i32()
+_COPY_RECORDS_TYPE = wasmtime.FuncType([_I32, _I32], [])
+_U32_MASK = 0xFFFFFFFF
+
+
+class CallFailure(Exception):
+    """A guest call failed; the message completes the sentence "module …"."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _Capture:
+    """A WASI output stream sent to a file, read incrementally after each call."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._reader: BinaryIO | None = None
+
+    def start(self) -> None:
+        """Forget what was read before; the new store truncates the file."""
+        if self._reader is not None:
+            self._reader.close()
+        self._reader = None
+
+    def take(self) -> bytes:
+        """What the guest wrote since the last call."""
+        if self._reader is None:
+            if not self.path.exists():
+                return b""
+            self._reader = self.path.open("rb")
+        return self._reader.read()
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+
+class Instance:
+    """A live instance of one module in its own store."""
+
+    def __init__(
+        self,
+        loaded: LoadedModule,
+        limits: Limits,
+        version: int,
+        capture_dir: Path,
+        slot: int,
+    ) -> None:
+        self.loaded = loaded
+        self.limits = limits
+        self.version = version
+        self._stdout = _Capture(capture_dir / f"step{slot}.stdout")
+        self._stderr = _Capture(capture_dir / f"step{slot}.stderr")
+        self._stdin = capture_dir / f"step{slot}.stdin"
+        self._deadline = deadline_ticks(limits.time_budget)
+        self._output: tuple[int, int] | None = None
+        self._instantiate()
+
+    def _instantiate(self) -> None:
+        self._store = wasmtime.Store(engine())
+        self._store.set_limits(memory_size=self.limits.memory_bytes)
+        self._store.set_wasi(self._wasi_config())
+        self._stdout.start()
+        self._stderr.start()
+
+        linker = wasmtime.Linker(engine())
+        linker.define_wasi()
+        linker.define_func(
+            self.loaded.copy_records_module,
+            "copy_records",
+            _COPY_RECORDS_TYPE,
+            self._copy_records,
+            access_caller=True,
+        )
+        self._arm()
+        try:
+            instance = linker.instantiate(self._store, self.loaded.module)
+        except (wasmtime.WasmtimeError, wasmtime.Trap) as error:
+            raise CallFailure(
+                f"could not be instantiated: {last_line(str(error))}"
+            ) from None
+
+        exports = instance.exports(self._store)
+        memory = exports["memory"]
+        assert isinstance(memory, wasmtime.Memory)
+        self._memory = memory
+        info = self.loaded.info
+        self._alloc = _as_func(exports["alloc"])
+        self._transform = _as_func(exports[info.kind.export_name])
+        self._init = _as_func(exports["init"]) if info.has_init else None
+        self._look_back = _as_func(exports["look_back"]) if info.has_look_back else None
+
+    def _wasi_config(self) -> wasmtime.WasiConfig:
+        # No arguments, environment or directories: only empty stdin and two
+        # capture files, so nothing a module prints reaches our terminal.
+        self._stdin.write_bytes(b"")
+        config = wasmtime.WasiConfig()
+        config.stdin_file = str(self._stdin)
+        config.stdout_file = str(self._stdout.path)
+        config.stderr_file = str(self._stderr.path)
+        return config
+
+    def rebuild(self) -> None:
+        """Drop the store (and all guest memory) and instantiate afresh."""
+        self._instantiate()
+
+    @property
+    def memory_size(self) -> int:
+        """Current size in bytes of the instance's linear memory."""
+        size: int = self._memory.data_len(self._store)
+        return size
+
+    @property
+    def has_init(self) -> bool:
+        return self._init is not None
+
+    @property
+    def has_look_back(self) -> bool:
+        return self._look_back is not None
+
+    def take_stdout(self) -> bytes:
+        """What the module printed to stdout since the last take."""
+        return self._stdout.take()
+
+    def take_stderr(self) -> bytes:
+        """What the module printed to stderr since the last take."""
+        return self._stderr.take()
+
+    def close(self) -> None:
+        self._stdout.close()
+        self._stderr.close()
+
+    def call_transform(self, payload: bytes) -> tuple[int, bytes | None]:
+        """Run the transform export on an encoded input.
+
+        Returns:
+            The status and the output buffer (None when copy_records was not called).
+        """
+        return self._call(self._transform, payload)
+
+    def call_init(self, payload: bytes) -> tuple[int, bytes | None]:
+        """Run ``init``; only valid when the module exports it."""
+        assert self._init is not None
+        return self._call(self._init, payload)
+
+    def call_look_back(self, payload: bytes) -> tuple[int, bytes | None]:
+        """Run ``look_back``; only valid when the module exports it."""
+        assert self._look_back is not None
+        return self._call(self._look_back, payload)
+
+    def _call(
+        self, function: wasmtime.Func, payload: bytes
+    ) -> tuple[int, bytes | None]:
+        self._output = None
+        try:
+            pointer = self._pass_input(payload)
+            self._arm()
+            status = function(self._store, pointer, len(payload), self.version)
+        except wasmtime.Trap as trap:
+            raise CallFailure(self._describe_trap(trap)) from None
+        except wasmtime.WasmtimeError as error:
+            raise CallFailure(_describe_error(error)) from None
+
+        return _signed32(status), self._read_output()
+
+    def _pass_input(self, payload: bytes) -> int:
+        self._arm()
+        pointer = _unsigned32(self._alloc(self._store, len(payload)))
+        size = self.memory_size
+        if pointer + len(payload) > size:
+            raise CallFailure(
+                f"returned from alloc({len(payload)}) a pointer {pointer:#x} "
+                f"outside its memory of {format_bytes(size)}"
+            )
+        if payload:
+            self._memory.write(self._store, payload, pointer)
+        return pointer
+
+    def _arm(self) -> None:
+        self._store.set_epoch_deadline(self._deadline)
+
+    def _copy_records(self, caller: wasmtime.Caller, pointer: int, length: int) -> None:
+        # Only the last call counts, and the bytes are read after the guest
+        # returns, as Fluvio does.
+        self._output = (_unsigned32(pointer), _unsigned32(length))
+
+    def _read_output(self) -> bytes | None:
+        if self._output is None:
+            return None
+        pointer, length = self._output
+        size = self.memory_size
+        if pointer + length > size:
+            raise CallFailure(
+                f"passed copy_records a buffer outside its memory "
+                f"(pointer {pointer:#x}, length {length}, memory "
+                f"{format_bytes(size)})"
+            )
+        return bytes(self._memory.read(self._store, pointer, pointer + length))
+
+    def _describe_trap(self, trap: wasmtime.Trap) -> str:
+        code = trap.trap_code
+        if code == wasmtime.TrapCode.INTERRUPT:
+            budget = format_duration(self.limits.time_budget)
+            return f"exceeded its {budget} time budget"
+
+        # wasmtime-py refuses growth past the limit by returning -1 from
+        # memory.grow; the guest then traps. Only a memory already past half the
+        # limit can have been refused (instances are rebuilt below that).
+        if self.memory_size > self.limits.memory_bytes // 2:
+            limit = format_bytes(self.limits.memory_bytes)
+            return f"exceeded its {limit} memory limit"
+        if code == wasmtime.TrapCode.UNREACHABLE:
+            return "panicked (wasm trap: unreachable)"
+        return f"crashed ({last_line(trap.message)})"
+
+
+def _describe_error(error: wasmtime.WasmtimeError) -> str:
+    if isinstance(error, wasmtime.ExitTrap):
+        return f"exited through WASI proc_exit with status {error.code}"
+    return f"failed: {last_line(str(error))}"
+
+
+def _as_func(item: object) -> wasmtime.Func:
+    assert isinstance(item, wasmtime.Func)
+    return item
+
+
+def _signed32(value: int) -> int:
+    value &= _U32_MASK
+    return value - (1 << 32) if value & 0x80000000 else value
+
+
+def _unsigned32(value: int) -> int:
+    return value & _U32_MASK
