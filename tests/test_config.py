@@ -49,7 +49,10 @@ def test_engine_table(workspace: Path) -> None:
         ('[engine]\nmemory_limit = "lots"', "engine.memory_limit: invalid size"),
         ("[engine]\nmemory_limit = -1", "engine.memory_limit must be a size"),
         ("[engine]\ntime_budget = 0", "engine.time_budget must be a duration"),
-        ('[engine]\ntime_budget = "5"', "engine.time_budget: invalid duration"),
+        (
+            '[engine]\ntime_budget = "5 fortnights"',
+            "engine.time_budget: invalid duration",
+        ),
         ('[engine]\nabi_version = "22"', "engine.abi_version must be a whole number"),
         ("[engine]\nmemory = 5", "unknown key engine.memory"),
     ],

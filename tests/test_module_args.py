@@ -59,7 +59,7 @@ def test_limits_flags_beat_config_which_beats_defaults() -> None:
 
 
 def test_bad_limit_flags_name_the_flag() -> None:
-    with pytest.raises(UsageError, match="--memory-limit: invalid size `lots`"):
+    with pytest.raises(UsageError, match="--memory-limit: invalid size 'lots'"):
         engine_limits(_args(memory_limit="lots"), EngineSettings())
     with pytest.raises(UsageError, match="--time-budget: invalid duration"):
         engine_limits(_args(time_budget="soon"), EngineSettings())

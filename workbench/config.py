@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from workbench.engine.units import parse_duration, parse_size
 from workbench.errors import UsageError
-from workbench.units import parse_duration, parse_size
 
 CONFIG_FILE_NAME = "config.toml"
 HOME_VARIABLE = "SMARTBENCH_HOME"

@@ -14,7 +14,6 @@ workspace's SmartModule registry.
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -28,11 +27,11 @@ from workbench.engine.transforms import (
     parse_transform_line,
 )
 from workbench.engine.types import DEFAULT_ABI_VERSION, Limits, LookbackConfig
+from workbench.engine.units import parse_duration, parse_size
 from workbench.errors import ModuleLoadError, UsageError
-from workbench.units import parse_duration, parse_size
 
 if TYPE_CHECKING:
-    from workbench.engine.chain import StepConfig
+    from workbench.engine import StepConfig
 
 CHAIN_ONLY_MESSAGE = (
     "-e/--aggregate-initial apply to one module; with -t put them in the step's "
@@ -242,8 +241,7 @@ def _step_config(
     initial: bytes | None,
     lookback: LookbackConfig | None,
 ) -> StepConfig:
-    from workbench.engine.chain import StepConfig
-    from workbench.engine.module import load_module
+    from workbench.engine import StepConfig, load_module
 
     module = load_module(source, name=name)
     return StepConfig(
@@ -252,14 +250,13 @@ def _step_config(
 
 
 def _registered_module(workspace: Path, name: str) -> ModuleSource | None:
-    # The registry arrives with the broker; until then every name is unknown.
+    # Opening the workspace registers the sample modules on first use, so their
+    # names resolve even when a chain is the first thing a user runs.
+    from workbench.workspace import Workspace
+
+    opened = Workspace.open(workspace)
     try:
-        registry = importlib.import_module("workbench.engine.registry")
-    except ModuleNotFoundError:
-        return None
-    # TODO(registry): call the registry's lookup once its API has landed on main.
-    lookup = getattr(registry, "module_source", None)
-    if lookup is None:
-        return None
-    found: ModuleSource | None = lookup(workspace, name)
-    return found
+        registry = opened.registry
+        return registry.path(name) if registry.exists(name) else None
+    finally:
+        opened.close()

@@ -32,7 +32,7 @@ from workbench.inputs import (
 from workbench.module_args import ChainPlan, plan_chain, transform_steps
 
 if TYPE_CHECKING:
-    from workbench.engine.chain import StepConfig
+    from workbench.engine import StepConfig
 
 LookbackSource = Callable[[int, LookbackConfig], bytes | None]
 
@@ -62,7 +62,10 @@ def run_test(args: argparse.Namespace) -> int:
         _stderr("note: --record values are only used with --lookback-last N")
 
     chain = _build_chain(plan, lookback_records(args.record))
-    outcome = _run_batches(chain, records, args, show)
+    try:
+        outcome = _run_batches(chain, records, args, show)
+    finally:
+        chain.close()
 
     exit_code = EXIT_RUNTIME if outcome.failed or records.skipped else EXIT_OK
     if args.verbose:
@@ -123,6 +126,10 @@ class BatchRunner(Protocol):
         """Run one encoded batch."""
         ...
 
+    def close(self) -> None:
+        """Release the chain's instances and capture files."""
+        ...
+
 
 class _PassThrough:
     """An empty transforms list: records come out as they went in, as in Fluvio."""
@@ -133,12 +140,15 @@ class _PassThrough:
         count = record_count(records)
         return ProcessResult(output=records, records_in=count, records_out=count)
 
+    def close(self) -> None:
+        """Nothing to release."""
+
 
 def _build_chain(plan: ChainPlan, lookback: LookbackSource) -> BatchRunner:
     if not plan.steps:
         return _PassThrough()
 
-    from workbench.engine.chain import Chain
+    from workbench.engine import Chain
 
     return Chain.build(
         plan.steps,

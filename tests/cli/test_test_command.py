@@ -388,7 +388,7 @@ def test_budget_flags_are_checked(
 
     bad_size = run_smartbench(*args, "--memory-limit", "lots")
     assert bad_size.returncode == 2
-    assert b"--memory-limit: invalid size `lots`" in bad_size.stderr
+    assert b"--memory-limit: invalid size 'lots'" in bad_size.stderr
     bad_time = run_smartbench(*args, "--time-budget", "5 fortnights")
     assert bad_time.returncode == 2
     assert b"--time-budget: invalid duration" in bad_time.stderr

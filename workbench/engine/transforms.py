@@ -32,10 +32,27 @@ import yaml
 
 from workbench.engine.types import LookbackConfig
 from workbench.errors import UsageError
-from workbench.units import parse_duration
 
 FILE_ERROR_PREFIX = "unable to process `transforms` argument"
 LINE_ERROR_PREFIX = "unable to parse `transform` argument"
+
+_MINUTE = 60.0
+_HOUR = 60 * _MINUTE
+_DAY = 24 * _HOUR
+# humantime's month and year are 30.44 and 365.25 days.
+_DURATION_UNITS = {
+    **dict.fromkeys(("nsec", "ns"), 1e-9),
+    **dict.fromkeys(("usec", "us", "µs"), 1e-6),
+    **dict.fromkeys(("millis", "msec", "ms"), 1e-3),
+    **dict.fromkeys(("seconds", "second", "secs", "sec", "s"), 1.0),
+    **dict.fromkeys(("minutes", "minute", "mins", "min", "m"), _MINUTE),
+    **dict.fromkeys(("hours", "hour", "hrs", "hr", "h"), _HOUR),
+    **dict.fromkeys(("days", "day", "d"), _DAY),
+    **dict.fromkeys(("weeks", "week", "w"), 7 * _DAY),
+    **dict.fromkeys(("months", "month", "M"), 30.44 * _DAY),
+    **dict.fromkeys(("years", "year", "y"), 365.25 * _DAY),
+}
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([A-Za-zµ]*)\s*")
 
 
 @dataclass(frozen=True)
@@ -144,6 +161,28 @@ def parse_transform_line(text: str) -> TransformStep:
         raise UsageError(f"{LINE_ERROR_PREFIX}: {error} in {text!r}") from error
 
 
+def parse_humantime(text: str) -> float:
+    """Seconds in a humantime duration: ``30m``, ``12 s``, ``1w``, ``1h 30m``."""
+    stripped = text.strip()
+    total = 0.0
+    position = 0
+    while position < len(stripped):
+        match = _DURATION_PART.match(stripped, position)
+        if match is None:
+            raise ValueError(_duration_message(text, "expected a number"))
+        number, unit = match.groups()
+        if not unit:
+            raise ValueError(_duration_message(text, f"`{number}` needs a unit"))
+        if unit not in _DURATION_UNITS:
+            raise ValueError(_duration_message(text, f"unknown unit `{unit}`"))
+        total += float(number) * _DURATION_UNITS[unit]
+        position = match.end()
+
+    if not stripped:
+        raise ValueError(_duration_message(text, "it is empty"))
+    return total
+
+
 def param_text(name: str, value: object) -> str:
     """One ``with:`` value as the string param the module receives."""
     return _value_text(f"with.{name}", value)
@@ -236,6 +275,10 @@ def _lookback(raw: object) -> LookbackConfig | None:
 
 def _age_seconds(text: str) -> float:
     try:
-        return parse_duration(text)
+        return parse_humantime(text)
     except ValueError as error:
         raise TransformsFormatError(f"`lookback.age`: {error}") from error
+
+
+def _duration_message(text: str, reason: str) -> str:
+    return f"invalid duration `{text}`: {reason} (e.g. 30m, 12 s, 1w, 1h 30m)"
