@@ -249,7 +249,60 @@ BROKER_COMMANDS: tuple[Command, ...] = (
 
 # --- SmartModule registry ---------------------------------------------------------
 
-REGISTRY_COMMANDS: tuple[Command, ...] = ()
+REGISTRY_COMMANDS: tuple[Command, ...] = (
+    Command(
+        path=("smartmodule", "create"),
+        summary="validate a .wasm file and register a copy of it under NAME",
+        usage="smartbench smartmodule create NAME --wasm-file PATH [--replace]",
+        handler="workbench.registry_cli:smartmodule_create",
+        arguments=(
+            arg("name", help="lowercase letters, digits and hyphens, at most 63"),
+            arg(
+                "--wasm-file",
+                help="the SmartModule to register",
+                required=True,
+                metavar="PATH",
+            ),
+            arg(
+                "--replace",
+                help="replace a module already registered under NAME",
+                action="store_true",
+            ),
+        ),
+        in_app=True,
+    ),
+    Command(
+        path=("smartmodule", "list"),
+        summary="list registered SmartModules",
+        usage="smartbench smartmodule list",
+        handler="workbench.registry_cli:smartmodule_list",
+        in_app=True,
+    ),
+    Command(
+        path=("smartmodule", "delete"),
+        summary="unregister SmartModules",
+        usage="smartbench smartmodule delete [-c] NAME...",
+        handler="workbench.registry_cli:smartmodule_delete",
+        arguments=(
+            arg("names", help="modules to delete", nargs="+", metavar="NAME"),
+            arg(
+                "-c",
+                "--continue-on-error",
+                help="go on with the other names when one fails",
+                action="store_true",
+            ),
+        ),
+        in_app=True,
+    ),
+    Command(
+        path=("smartmodule", "describe"),
+        summary="show a registered SmartModule: kind, exports, params, source",
+        usage="smartbench smartmodule describe NAME",
+        handler="workbench.registry_cli:smartmodule_describe",
+        arguments=(arg("name", help="the registered name"),),
+        in_app=True,
+    ),
+)
 
 # --- watch mode -------------------------------------------------------------------
 
