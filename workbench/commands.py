@@ -146,7 +146,101 @@ GROUPS: tuple[Group, ...] = (
 
 # --- smartbench test ------------------------------------------------------------
 
-TEST_COMMANDS: tuple[Command, ...] = ()
+TEST_INPUT_FLAGS = ("--text", "--file", "--stdin")
+
+TEST_COMMANDS: tuple[Command, ...] = (
+    Command(
+        path=("test",),
+        summary="run a SmartModule or a chain over records you type or pipe in",
+        usage=(
+            "smartbench test (--wasm-file PATH | -t FILE | --transforms-line JSON) "
+            "(--text S ... | --file F | --stdin) [options]"
+        ),
+        description=(
+            "Run a module (or a chain) over test records and print one line per "
+            "output record, like `smdk test`. Records carry offsets 0, 1, 2, … "
+            "and one base timestamp; module logs and errors go to stderr."
+        ),
+        handler="workbench.run_test:run_test",
+        mutually_exclusive=(TEST_INPUT_FLAGS,),
+        arguments=(
+            arg("--wasm-file", help="the .wasm module to run", metavar="PATH"),
+            arg(
+                "--text",
+                help="one record with this value, newlines kept (repeatable)",
+                action="append",
+                metavar="S",
+            ),
+            arg("--file", help="one record per line of this file", metavar="F"),
+            arg("--stdin", help="one record per line of stdin", action="store_true"),
+            arg(
+                "--raw",
+                help="with --file/--stdin: the whole input as one record",
+                action="store_true",
+            ),
+            arg("--key", help="key of every input record", metavar="K"),
+            arg(
+                "--key-separator",
+                help="split each line at the first SEP into key and value",
+                metavar="SEP",
+            ),
+            arg(
+                "--batch-size",
+                help="records per module call (default 10000)",
+                type=int,
+                default=10_000,
+                metavar="N",
+            ),
+            arg(
+                "--base-timestamp",
+                help="base timestamp in ms since the epoch (default: now)",
+                type=int,
+                metavar="MS",
+            ),
+            *MODULE_RUN_ARGUMENTS,
+            arg(
+                "-r",
+                "--record",
+                help="an existing record for look_back (repeatable)",
+                action="append",
+                default=[],
+                metavar="S",
+            ),
+            arg(
+                "-l",
+                "--lookback-last",
+                help="give look_back the last N --record values",
+                type=int,
+                metavar="N",
+            ),
+            arg(
+                "-k",
+                "--key-value",
+                help="print [key] value ([null] for no key)",
+                action="store_true",
+            ),
+            arg(
+                "-O",
+                "--output",
+                help="output format: text (default) or jsonl",
+                type=str.lower,
+                choices=("text", "jsonl"),
+                default="text",
+            ),
+            arg(
+                "--expect",
+                help="compare the output lines with this file; diff on stderr",
+                metavar="FILE",
+            ),
+            arg(
+                "-v",
+                "--verbose",
+                help="print record counts on stderr",
+                action="store_true",
+            ),
+        ),
+    ),
+)
 
 # --- broker: topic, partition, produce, consume ---------------------------------
 
