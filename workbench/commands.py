@@ -400,7 +400,91 @@ REGISTRY_COMMANDS: tuple[Command, ...] = (
 
 # --- watch mode -------------------------------------------------------------------
 
-WATCH_COMMANDS: tuple[Command, ...] = ()
+WATCH_COMMANDS: tuple[Command, ...] = (
+    Command(
+        path=("watch",),
+        summary="re-run a module over a topic window on every rebuild, with a diff",
+        usage=(
+            "smartbench watch PATH --topic T [-B | -T N | --start N [--end N]] "
+            "[-p P] [--build CMD [--src DIR]] [-e k=v]... [--aggregate-initial S] "
+            "[-k] [-O FORMAT] [-F TEMPLATE]"
+        ),
+        description=(
+            "Print the module's output for a fixed window of a topic (the last "
+            "1,000 records unless a start flag is given), then follow the .wasm "
+            "file: on every change it is reloaded, run over the same window and "
+            "the difference printed. With --build, a change under the source "
+            "folder runs the build first. Runs until Ctrl-C or SIGTERM."
+        ),
+        handler="workbench.watch_cli:watch",
+        arguments=(
+            arg("path", help="the .wasm file to follow", metavar="PATH"),
+            arg("--topic", help="topic the window is read from", required=True),
+            arg(
+                "-B",
+                "--beginning",
+                help="the window is the whole topic",
+                action="store_true",
+            ),
+            arg(
+                "-T",
+                "--tail",
+                help="the window is the last N records (default 1000)",
+                type=int,
+                metavar="N",
+            ),
+            arg("--start", help="the window starts at this offset", type=int),
+            arg("--end", help="the window ends at this offset, inclusive", type=int),
+            arg(
+                "-p",
+                "--partition",
+                help="partition to read (repeatable; default all)",
+                type=int,
+                action="append",
+                dest="partitions",
+                metavar="P",
+            ),
+            arg(
+                "--build",
+                help="command run through sh -c when the sources change",
+                metavar="CMD",
+            ),
+            arg(
+                "--src",
+                help="source folder watched for --build (default: nearest parent "
+                "of PATH with Cargo.toml or build.sh, else PATH's folder)",
+                metavar="DIR",
+            ),
+            arg(
+                "-k",
+                "--key-value",
+                help="print keys as [key] value",
+                action="store_true",
+                dest="key_value",
+            ),
+            arg(
+                "-O",
+                "--output",
+                help="output format of records (as consume)",
+                default=None,
+                metavar="FORMAT",
+            ),
+            arg(
+                "-F",
+                "--format",
+                help="template for each record, e.g. '{{offset}} {{value}}'",
+                default=None,
+                metavar="TEMPLATE",
+            ),
+            PARAMS_ARGUMENT,
+            AGGREGATE_INITIAL_ARGUMENT,
+            ABI_VERSION_ARGUMENT,
+            MEMORY_LIMIT_ARGUMENT,
+            TIME_BUDGET_ARGUMENT,
+        ),
+        mutually_exclusive=(("-B", "-T", "--start"), ("-O", "-F")),
+    ),
+)
 
 # --- the app and the REPL ---------------------------------------------------------
 
