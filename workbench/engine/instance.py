@@ -29,11 +29,16 @@ _U32_MASK = 0xFFFFFFFF
 
 
 class CallFailure(Exception):
-    """A guest call failed; the message completes the sentence "module …"."""
+    """A guest call failed; the message completes the sentence "module …".
 
-    def __init__(self, reason: str) -> None:
+    ``trapped`` says the guest stopped mid-call (trap, budget, exit, bad buffer),
+    so its static state can no longer be trusted and the instance is rebuilt.
+    """
+
+    def __init__(self, reason: str, *, trapped: bool = True) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.trapped = trapped
 
 
 class _Capture:
