@@ -339,6 +339,119 @@ BROKER_COMMANDS: tuple[Command, ...] = (
             _MAX_RECORD_SIZE_ARGUMENT,
         ),
     ),
+    Command(
+        path=("consume",),
+        summary="print a topic's records, optionally through SmartModules",
+        usage="smartbench consume TOPIC [-B | -H N | -T N | --start N] [--end N] "
+        "[-d] [-p P] [-k] [-O TYPE | -F TEMPLATE] [SmartModule options]",
+        description=(
+            "Print records of TOPIC. With no start flag, waits at the end of the "
+            "log for new records (Ctrl-C stops); -d stops at the current end. "
+            "Printed offsets are input offsets, so a filter leaves gaps."
+        ),
+        handler="workbench.consume_cli:consume",
+        arguments=(
+            arg("topic", help="the topic to read"),
+            arg(
+                "-p",
+                "--partition",
+                help="read partition P (repeatable; default: all partitions)",
+                type=int,
+                action="append",
+                default=[],
+                metavar="P",
+            ),
+            arg(
+                "-A",
+                "--all-partitions",
+                help="read every partition (the default)",
+                action="store_true",
+            ),
+            arg(
+                "-d",
+                "--disable-continuous",
+                help="stop at the current end of the log instead of waiting",
+                action="store_true",
+            ),
+            arg(
+                "--disable-progressbar",
+                help="accepted for compatibility; no spinner is shown",
+                action="store_true",
+            ),
+            arg(
+                "-k",
+                "--key-value",
+                help="print [key] value ([null] for no key)",
+                action="store_true",
+            ),
+            arg(
+                "-F",
+                "--format",
+                help="template with {{key}} {{value}} {{offset}} {{partition}} "
+                "{{time}}",
+                metavar="TEMPLATE",
+            ),
+            arg(
+                "-O",
+                "--output",
+                help="dynamic (default), text, binary, json, raw, table or jsonl",
+                type=str.lower,
+                choices=("dynamic", "text", "binary", "json", "raw", "table", "jsonl"),
+                metavar="TYPE",
+            ),
+            arg(
+                "--suppress-unknown",
+                help="skip non-JSON values with -O json; print binary as text with "
+                "-O text",
+                action="store_true",
+            ),
+            arg(
+                "-B",
+                "--beginning",
+                help="start at the first stored record",
+                action="store_true",
+            ),
+            arg(
+                "-H",
+                "--head",
+                help="start N records after the first stored record",
+                type=int,
+                metavar="N",
+            ),
+            arg(
+                "-T",
+                "--tail",
+                help="start N records before the end (the last N records)",
+                type=int,
+                metavar="N",
+            ),
+            arg("--start", help="start at absolute offset N", type=int, metavar="N"),
+            arg(
+                "--end",
+                help="stop after input offset N (inclusive)",
+                type=int,
+                metavar="N",
+            ),
+            arg(
+                "-b",
+                "--maxbytes",
+                help="accepted for compatibility; batches are read whole",
+                type=int,
+                metavar="N",
+            ),
+            arg(
+                "--isolation",
+                help="accepted for compatibility: read_committed or read_uncommitted",
+                choices=(
+                    "read_committed",
+                    "read_uncommitted",
+                    "ReadCommitted",
+                    "ReadUncommitted",
+                ),
+            ),
+        ),
+        mutually_exclusive=(("-B", "-H", "-T", "--start"),),
+    ),
 )
 
 # --- SmartModule registry ---------------------------------------------------------
