@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -76,10 +75,9 @@ async def wait_for_text(pilot: Pilot[int], text: str) -> None:
 
 
 async def settle(pilot: Pilot[int]) -> None:
-    """Wait for every worker to finish and the screen to catch up."""
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await asyncio.sleep(0)
+    """Wait for every worker to end (done, failed or superseded) and the screen."""
+    workers = pilot.app.workers
+    await wait_for(pilot, lambda: all(w.is_finished for w in workers), "workers")
 
 
 def current_bench(app: SmartbenchApp) -> BenchView:

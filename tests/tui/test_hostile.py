@@ -13,6 +13,7 @@ from tests.tui.helpers import (
     bench_spec,
     current_bench,
     make_topic,
+    settle,
     wait_for,
     wasm_file,
 )
@@ -42,8 +43,7 @@ async def test_hostile_module_shows_an_error_and_the_app_answers(
             lambda: bench.query_one("#error-panel").display or bench.window is not None,
             "the run to end",
         )
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         panel = bench.query_one("#error-panel")
         error_shown = panel.display
         await pilot.press("down")
