@@ -259,15 +259,20 @@ class Chain:
                 records, base_offset, base_timestamp, step.version
             )
 
-        status, data = step.instance.call_transform(payload)
-        if status < 0:
+        reply = step.instance.call_transform(payload)
+        if reply.status < 0:
             raise CallFailure(
-                _status_text(status, abi.TRANSFORM_STATUS_NAMES), trapped=False
+                _status_text(reply.status, abi.TRANSFORM_STATUS_NAMES), trapped=False
             )
-        if data is None:
+        if reply.output is None:
             raise CallFailure("returned without calling copy_records", trapped=False)
         try:
-            output = abi.decode_output(data, step.version, aggregate=step.aggregate)
+            output = abi.decode_output(
+                reply.output,
+                step.version,
+                aggregate=step.aggregate,
+                records_end=reply.records_end,
+            )
         except DecodeError as error:
             raise CallFailure(
                 f"wrote an output that cannot be decoded ({error})", trapped=False
@@ -384,13 +389,13 @@ def _run_init(step: _Step) -> None:
         return
     payload = abi.encode_init_input(step.config.params, step.version)
     try:
-        status, data = step.instance.call_init(payload)
+        reply = step.instance.call_init(payload)
     except CallFailure as failure:
         hint = f"module {failure.reason}"
     else:
-        if status >= 0:
+        if reply.status >= 0:
             return
-        hint = _init_hint(status, data)
+        hint = _init_hint(reply.status, reply.output)
     raise ModuleRuntimeError(
         f"init of {step.name} failed: {hint}\n"
         f"params given: {_params_text(step.config.params)}"
@@ -416,13 +421,13 @@ def _run_look_back(step: _Step, source: LookbackSource | None) -> None:
 
     payload = abi.encode_input(history, 0, 0, step.version)
     try:
-        status, data = step.instance.call_look_back(payload)
+        reply = step.instance.call_look_back(payload)
     except CallFailure as failure:
         detail = f"module {failure.reason}"
     else:
-        if status >= 0:
+        if reply.status >= 0:
             return
-        detail = _look_back_detail(status, data)
+        detail = _look_back_detail(reply.status, reply.output)
     raise ModuleRuntimeError(
         f"SmartModule look_back error: {detail}\n    Module: {step.name}"
     )
