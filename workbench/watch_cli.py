@@ -19,8 +19,7 @@ from types import FrameType
 from typing import TextIO
 
 from workbench.engine.outdiff import OutputRecord
-from workbench.engine.types import DEFAULT_ABI_VERSION, Limits
-from workbench.engine.units import format_bytes, parse_duration, parse_size
+from workbench.engine.units import format_bytes
 from workbench.engine.watch import (
     BuildConfig,
     BuildFailed,
@@ -42,6 +41,12 @@ from workbench.engine.window import (
     window_ranges,
 )
 from workbench.errors import EXIT_OK, UsageError
+from workbench.module_args import (
+    abi_version,
+    engine_limits,
+    parse_params,
+    workspace_config,
+)
 from workbench.workspace import open_workspace
 
 SHORT_SHA = 8
@@ -180,36 +185,14 @@ def _window(args: argparse.Namespace) -> ChainWindow:
         start=args.start,
         end=args.end,
     )
-    initial = (args.aggregate_initial or "").encode()
+    settings = workspace_config(args).engine
     return ChainWindow(
         read_window(broker, args.topic, ranges),
-        params=_params(args.params),
-        initial=initial,
-        abi_version=args.abi_version or DEFAULT_ABI_VERSION,
-        limits=_limits(args),
+        params=parse_params(args.params),
+        initial=(args.aggregate_initial or "").encode(),
+        abi_version=abi_version(args, settings),
+        limits=engine_limits(args, settings),
     )
-
-
-def _params(items: list[str]) -> dict[str, str]:
-    # TODO(watch): use the shared -e parser once module_args is on main.
-    params: dict[str, str] = {}
-    for item in items:
-        name, found, value = item.partition("=")
-        if not found:
-            raise UsageError(f"invalid KEY=value: no `=` found in `{item}`")
-        params[name] = value
-    return params
-
-
-def _limits(args: argparse.Namespace) -> Limits:
-    defaults = Limits()
-    memory = (
-        parse_size(args.memory_limit) if args.memory_limit else defaults.memory_bytes
-    )
-    budget = (
-        parse_duration(args.time_budget) if args.time_budget else defaults.time_budget
-    )
-    return Limits(memory_bytes=memory, time_budget=budget)
 
 
 def _build_config(args: argparse.Namespace, path: Path) -> BuildConfig | None:

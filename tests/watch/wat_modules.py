@@ -180,10 +180,16 @@ _FAILING_INIT = """
 
 
 def map_module(
-    transform: str = UPPERCASE, tag: str = "", failing_init: bool = False
+    transform: str = UPPERCASE,
+    tag: str = "",
+    failing_init: bool = False,
+    extra: str = "",
 ) -> bytes:
-    """A map SmartModule whose value bytes go through ``transform``."""
-    common = _COMMON.replace("{tag}", tag)
+    """A map SmartModule whose value bytes go through ``transform``.
+
+    ``extra`` is more WAT placed inside the module (e.g. unused functions).
+    """
+    common = _COMMON.replace("{tag}", tag) + extra
     if failing_init:
         common += _FAILING_INIT
     text = _MAP.replace("{common}", common).replace("{transform}", transform)
