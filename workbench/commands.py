@@ -652,6 +652,7 @@ def all_commands() -> tuple[Command, ...]:
         + REGISTRY_COMMANDS
         + WATCH_COMMANDS
         + APP_COMMANDS
+        + REPL_COMMANDS
     )
 
 
@@ -742,3 +743,20 @@ def build_parser(commands: Iterable[Command] | None = None) -> argparse.Argument
         else:
             _add_command(group_parsers[command.path[0]], command, command.path[1])
     return parser
+
+
+# --- the REPL ---------------------------------------------------------------------
+
+REPL_COMMANDS: tuple[Command, ...] = (
+    Command(
+        path=("repl",),
+        summary="an interactive prompt for every command, with completion",
+        usage="smartbench repl [--workspace DIR]",
+        description=(
+            "Type any smartbench command without the program name. Tab completes "
+            "commands, flags, topics and modules; the bottom line shows the usage "
+            "of the command being typed; help lists commands; exit or Ctrl+D leaves."
+        ),
+        handler="workbench.repl:run_repl",
+    ),
+)
