@@ -71,7 +71,7 @@ class _OutputSlot:
     def __init__(self) -> None:
         self.buffer: tuple[int, int] | None = None
 
-    def copy_records(self, caller: wasmtime.Caller, pointer: int, length: int) -> None:
+    def copy_records(self, pointer: int, length: int) -> None:
         # Only the last call counts, and the bytes are read after the guest
         # returns, as Fluvio does.
         self.buffer = (_unsigned32(pointer), _unsigned32(length))
@@ -147,7 +147,6 @@ class Instance:
             "copy_records",
             _COPY_RECORDS_TYPE,
             self._slot.copy_records,
-            access_caller=True,
         )
         self._arm()
         try:
