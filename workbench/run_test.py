@@ -51,6 +51,8 @@ class RunOutcome:
 
 def run_test(args: argparse.Namespace) -> int:
     """Handler of `smartbench test`."""
+    if args.batch_size < 1:
+        raise UsageError("--batch-size must be at least 1")
     records = read_input(args)
     expected = _expected_lines(args)
     lookback = _single_module_lookback(args)
@@ -185,8 +187,6 @@ def _read_file(path: Path) -> bytes:
 
 
 def _batches(records: InputRecords, size: int) -> Iterator[tuple[int, bytes]]:
-    if size < 1:
-        raise UsageError("--batch-size must be at least 1")
     for start in range(0, len(records), size):
         end = start + size
         yield start, encode_batch(records.values[start:end], records.keys[start:end])
