@@ -73,6 +73,8 @@ class AppConfig:
     """Tests: no cursor blink, no tail polling, no clock, no timing figures."""
     watch_enabled: bool = True
     """Start watchers for benches with watch on."""
+    poll_topics: bool = True
+    """Follow records other processes append to the benches' topics."""
     limits: Limits = field(default_factory=Limits)
     """Memory and time budgets of every run."""
 
@@ -178,6 +180,7 @@ class SmartbenchApp(App[int]):
             broker,
             deterministic=self.config.deterministic,
             limits=self.config.limits,
+            poll_topics=self.config.poll_topics,
         )
         self.session = session if session is not None else load_session(workspace)
         self.start_command = start_command
