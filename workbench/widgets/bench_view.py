@@ -653,6 +653,10 @@ class BenchView(Vertical):
         self.schedule_window(SCRATCH_DEBOUNCE)
         self.post_message(BenchChanged())
 
+    def show_appended(self) -> None:
+        """Show records just appended to the topic (by this app or another)."""
+        self._poll_topic()
+
     def _poll_topic(self) -> None:
         if self.spec.topic is None:
             return
