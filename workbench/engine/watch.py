@@ -19,6 +19,7 @@ ends it promptly from any thread. No UI toolkit is imported here.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import os
 import queue
@@ -322,7 +323,8 @@ class ModuleWatcher(Generic[ModuleT]):
         self._output: WindowOutput | None = None
         self._signature: FileSignature | None = None
         self._building = False
-        self._build_queued = False
+        self._queued_sources: list[Path] = []
+        self._source_digests: dict[Path, bytes] = {}
 
     @property
     def current(self) -> ModuleT | None:
@@ -342,7 +344,7 @@ class ModuleWatcher(Generic[ModuleT]):
     @property
     def build_queued(self) -> bool:
         """True when one more build will run after the current one."""
-        return self._build_queued
+        return bool(self._queued_sources)
 
     @property
     def stopped(self) -> bool:
@@ -430,11 +432,27 @@ class ModuleWatcher(Generic[ModuleT]):
             yield from self._reload(module_changes[0].detected_at)
 
     def _request_build(self, changed: tuple[Path, ...]) -> Iterator[WatchEvent]:
+        changed = self._content_changed(changed)
+        if not changed:
+            return
         if self._building:
-            self._build_queued = True
+            self._queued_sources.extend(changed)
             yield BuildQueued(changed)
             return
         yield self._launch_build(changed)
+
+    def _content_changed(self, paths: tuple[Path, ...]) -> tuple[Path, ...]:
+        # Only new content counts: a build that rewrites a file in its own sources
+        # (same bytes each time) or a temporary file already gone must not make
+        # every build queue the next one.
+        changed: list[Path] = []
+        for path in dict.fromkeys(paths):
+            digest = _file_digest(path)
+            if digest is None or self._source_digests.get(path) == digest:
+                continue
+            self._source_digests[path] = digest
+            changed.append(path)
+        return tuple(changed)
 
     def _finish_build(
         self, event: BuildSucceeded | BuildFailed
@@ -442,9 +460,10 @@ class ModuleWatcher(Generic[ModuleT]):
         self._building = False
         yield event
 
-        if self._build_queued:
-            self._build_queued = False
-            yield self._launch_build(())
+        queued = tuple(path for path in self._queued_sources if path.exists())
+        self._queued_sources.clear()
+        if queued:
+            yield self._launch_build(queued)
         elif isinstance(event, BuildSucceeded) and self._file_changed():
             yield from self._reload(time.monotonic())
 
@@ -540,6 +559,14 @@ class ModuleWatcher(Generic[ModuleT]):
             process = self._build_process
         if process is not None and process.poll() is None:
             _kill_process_group(process)
+
+
+def _file_digest(path: Path) -> bytes | None:
+    try:
+        with path.open("rb") as file:
+            return hashlib.file_digest(file, "blake2b").digest()
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        return None
 
 
 def _notifier(path: Path, recursive: bool) -> RustNotify:
