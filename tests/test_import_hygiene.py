@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+import wasmtime
+
+from tests.cli.wat_modules import module_wat
 
 UI_PACKAGES = ("textual", "prompt_toolkit")
 HELP_CODE = (
@@ -38,6 +42,18 @@ def test_no_ui_toolkit_is_imported(code: str) -> None:
     loaded = _modules_after(code)
     leaked = sorted(m for m in loaded if m.split(".")[0] in UI_PACKAGES)
     assert leaked == []
+
+
+def test_test_command_does_not_import_ui_toolkits(tmp_path: Path) -> None:
+    module = tmp_path / "map.wasm"
+    module.write_bytes(bytes(wasmtime.wat2wasm(module_wat("uppercase"))))
+    code = (
+        "from workbench.cli import main\n"
+        f"assert main(['test', '--wasm-file', {str(module)!r}, '--text', 'a']) == 0"
+    )
+    loaded = _modules_after(code)
+    assert "wasmtime" in loaded
+    assert sorted(m for m in loaded if m.split(".")[0] in UI_PACKAGES) == []
 
 
 def test_help_does_not_import_wasmtime() -> None:

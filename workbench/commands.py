@@ -146,7 +146,101 @@ GROUPS: tuple[Group, ...] = (
 
 # --- smartbench test ------------------------------------------------------------
 
-TEST_COMMANDS: tuple[Command, ...] = ()
+TEST_INPUT_FLAGS = ("--text", "--file", "--stdin")
+
+TEST_COMMANDS: tuple[Command, ...] = (
+    Command(
+        path=("test",),
+        summary="run a SmartModule or a chain over records you type or pipe in",
+        usage=(
+            "smartbench test (--wasm-file PATH | -t FILE | --transforms-line JSON) "
+            "(--text S ... | --file F | --stdin) [options]"
+        ),
+        description=(
+            "Run a module (or a chain) over test records and print one line per "
+            "output record, like `smdk test`. Records carry offsets 0, 1, 2, … "
+            "and one base timestamp; module logs and errors go to stderr."
+        ),
+        handler="workbench.run_test:run_test",
+        mutually_exclusive=(TEST_INPUT_FLAGS,),
+        arguments=(
+            arg("--wasm-file", help="the .wasm module to run", metavar="PATH"),
+            arg(
+                "--text",
+                help="one record with this value, newlines kept (repeatable)",
+                action="append",
+                metavar="S",
+            ),
+            arg("--file", help="one record per line of this file", metavar="F"),
+            arg("--stdin", help="one record per line of stdin", action="store_true"),
+            arg(
+                "--raw",
+                help="with --file/--stdin: the whole input as one record",
+                action="store_true",
+            ),
+            arg("--key", help="key of every input record", metavar="K"),
+            arg(
+                "--key-separator",
+                help="split each line at the first SEP into key and value",
+                metavar="SEP",
+            ),
+            arg(
+                "--batch-size",
+                help="records per module call (default 10000)",
+                type=int,
+                default=10_000,
+                metavar="N",
+            ),
+            arg(
+                "--base-timestamp",
+                help="base timestamp in ms since the epoch (default: now)",
+                type=int,
+                metavar="MS",
+            ),
+            *MODULE_RUN_ARGUMENTS,
+            arg(
+                "-r",
+                "--record",
+                help="an existing record for look_back (repeatable)",
+                action="append",
+                default=[],
+                metavar="S",
+            ),
+            arg(
+                "-l",
+                "--lookback-last",
+                help="give look_back the last N --record values",
+                type=int,
+                metavar="N",
+            ),
+            arg(
+                "-k",
+                "--key-value",
+                help="print [key] value ([null] for no key)",
+                action="store_true",
+            ),
+            arg(
+                "-O",
+                "--output",
+                help="output format: text (default) or jsonl",
+                type=str.lower,
+                choices=("text", "jsonl"),
+                default="text",
+            ),
+            arg(
+                "--expect",
+                help="compare the output lines with this file; diff on stderr",
+                metavar="FILE",
+            ),
+            arg(
+                "-v",
+                "--verbose",
+                help="print record counts on stderr",
+                action="store_true",
+            ),
+        ),
+    ),
+)
 
 # --- broker: topic, partition, produce, consume ---------------------------------
 
@@ -245,15 +339,265 @@ BROKER_COMMANDS: tuple[Command, ...] = (
             _MAX_RECORD_SIZE_ARGUMENT,
         ),
     ),
+    Command(
+        path=("consume",),
+        summary="print a topic's records, optionally through SmartModules",
+        usage="smartbench consume TOPIC [-B | -H N | -T N | --start N] [--end N] "
+        "[-d] [-p P] [-k] [-O TYPE | -F TEMPLATE] [SmartModule options]",
+        description=(
+            "Print records of TOPIC. With no start flag, waits at the end of the "
+            "log for new records (Ctrl-C stops); -d stops at the current end. "
+            "Printed offsets are input offsets, so a filter leaves gaps."
+        ),
+        handler="workbench.consume_cli:consume",
+        arguments=(
+            arg("topic", help="the topic to read"),
+            arg(
+                "-p",
+                "--partition",
+                help="read partition P (repeatable; default: all partitions)",
+                type=int,
+                action="append",
+                default=[],
+                metavar="P",
+            ),
+            arg(
+                "-A",
+                "--all-partitions",
+                help="read every partition (the default)",
+                action="store_true",
+            ),
+            arg(
+                "-d",
+                "--disable-continuous",
+                help="stop at the current end of the log instead of waiting",
+                action="store_true",
+            ),
+            arg(
+                "--disable-progressbar",
+                help="accepted for compatibility; no spinner is shown",
+                action="store_true",
+            ),
+            arg(
+                "-k",
+                "--key-value",
+                help="print [key] value ([null] for no key)",
+                action="store_true",
+            ),
+            arg(
+                "-F",
+                "--format",
+                help="template with {{key}} {{value}} {{offset}} {{partition}} "
+                "{{time}}",
+                metavar="TEMPLATE",
+            ),
+            arg(
+                "-O",
+                "--output",
+                help="dynamic (default), text, binary, json, raw, table or jsonl",
+                type=str.lower,
+                choices=("dynamic", "text", "binary", "json", "raw", "table", "jsonl"),
+                metavar="TYPE",
+            ),
+            arg(
+                "--suppress-unknown",
+                help="skip non-JSON values with -O json; print binary as text with "
+                "-O text",
+                action="store_true",
+            ),
+            arg(
+                "-B",
+                "--beginning",
+                help="start at the first stored record",
+                action="store_true",
+            ),
+            arg(
+                "-H",
+                "--head",
+                help="start N records after the first stored record",
+                type=int,
+                metavar="N",
+            ),
+            arg(
+                "-T",
+                "--tail",
+                help="start N records before the end (the last N records)",
+                type=int,
+                metavar="N",
+            ),
+            arg("--start", help="start at absolute offset N", type=int, metavar="N"),
+            arg(
+                "--end",
+                help="stop after input offset N (inclusive)",
+                type=int,
+                metavar="N",
+            ),
+            arg(
+                "-b",
+                "--maxbytes",
+                help="accepted for compatibility; batches are read whole",
+                type=int,
+                metavar="N",
+            ),
+            arg(
+                "--isolation",
+                help="accepted for compatibility: read_committed or read_uncommitted",
+                choices=(
+                    "read_committed",
+                    "read_uncommitted",
+                    "ReadCommitted",
+                    "ReadUncommitted",
+                ),
+            ),
+        ),
+        mutually_exclusive=(("-B", "-H", "-T", "--start"),),
+    ),
 )
 
 # --- SmartModule registry ---------------------------------------------------------
 
-REGISTRY_COMMANDS: tuple[Command, ...] = ()
+REGISTRY_COMMANDS: tuple[Command, ...] = (
+    Command(
+        path=("smartmodule", "create"),
+        summary="validate a .wasm file and register a copy of it under NAME",
+        usage="smartbench smartmodule create NAME --wasm-file PATH [--replace]",
+        handler="workbench.registry_cli:smartmodule_create",
+        arguments=(
+            arg("name", help="lowercase letters, digits and hyphens, at most 63"),
+            arg(
+                "--wasm-file",
+                help="the SmartModule to register",
+                required=True,
+                metavar="PATH",
+            ),
+            arg(
+                "--replace",
+                help="replace a module already registered under NAME",
+                action="store_true",
+            ),
+        ),
+        in_app=True,
+    ),
+    Command(
+        path=("smartmodule", "list"),
+        summary="list registered SmartModules",
+        usage="smartbench smartmodule list",
+        handler="workbench.registry_cli:smartmodule_list",
+        in_app=True,
+    ),
+    Command(
+        path=("smartmodule", "delete"),
+        summary="unregister SmartModules",
+        usage="smartbench smartmodule delete [-c] NAME...",
+        handler="workbench.registry_cli:smartmodule_delete",
+        arguments=(
+            arg("names", help="modules to delete", nargs="+", metavar="NAME"),
+            arg(
+                "-c",
+                "--continue-on-error",
+                help="go on with the other names when one fails",
+                action="store_true",
+            ),
+        ),
+        in_app=True,
+    ),
+    Command(
+        path=("smartmodule", "describe"),
+        summary="show a registered SmartModule: kind, exports, params, source",
+        usage="smartbench smartmodule describe NAME",
+        handler="workbench.registry_cli:smartmodule_describe",
+        arguments=(arg("name", help="the registered name"),),
+        in_app=True,
+    ),
+)
 
 # --- watch mode -------------------------------------------------------------------
 
-WATCH_COMMANDS: tuple[Command, ...] = ()
+WATCH_COMMANDS: tuple[Command, ...] = (
+    Command(
+        path=("watch",),
+        summary="re-run a module over a topic window on every rebuild, with a diff",
+        usage=(
+            "smartbench watch PATH --topic T [-B | -T N | --start N [--end N]] "
+            "[-p P] [--build CMD [--src DIR]] [-e k=v]... [--aggregate-initial S] "
+            "[-k] [-O FORMAT] [-F TEMPLATE]"
+        ),
+        description=(
+            "Print the module's output for a fixed window of a topic (the last "
+            "1,000 records unless a start flag is given), then follow the .wasm "
+            "file: on every change it is reloaded, run over the same window and "
+            "the difference printed. With --build, a change under the source "
+            "folder runs the build first. Runs until Ctrl-C or SIGTERM."
+        ),
+        handler="workbench.watch_cli:watch",
+        arguments=(
+            arg("path", help="the .wasm file to follow", metavar="PATH"),
+            arg("--topic", help="topic the window is read from", required=True),
+            arg(
+                "-B",
+                "--beginning",
+                help="the window is the whole topic",
+                action="store_true",
+            ),
+            arg(
+                "-T",
+                "--tail",
+                help="the window is the last N records (default 1000)",
+                type=int,
+                metavar="N",
+            ),
+            arg("--start", help="the window starts at this offset", type=int),
+            arg("--end", help="the window ends at this offset, inclusive", type=int),
+            arg(
+                "-p",
+                "--partition",
+                help="partition to read (repeatable; default all)",
+                type=int,
+                action="append",
+                dest="partitions",
+                metavar="P",
+            ),
+            arg(
+                "--build",
+                help="command run through sh -c when the sources change",
+                metavar="CMD",
+            ),
+            arg(
+                "--src",
+                help="source folder watched for --build (default: nearest parent "
+                "of PATH with Cargo.toml or build.sh, else PATH's folder)",
+                metavar="DIR",
+            ),
+            arg(
+                "-k",
+                "--key-value",
+                help="print keys as [key] value",
+                action="store_true",
+                dest="key_value",
+            ),
+            arg(
+                "-O",
+                "--output",
+                help="output format of records (as consume)",
+                default=None,
+                metavar="FORMAT",
+            ),
+            arg(
+                "-F",
+                "--format",
+                help="template for each record, e.g. '{{offset}} {{value}}'",
+                default=None,
+                metavar="TEMPLATE",
+            ),
+            PARAMS_ARGUMENT,
+            AGGREGATE_INITIAL_ARGUMENT,
+            ABI_VERSION_ARGUMENT,
+            MEMORY_LIMIT_ARGUMENT,
+            TIME_BUDGET_ARGUMENT,
+        ),
+        mutually_exclusive=(("-B", "-T", "--start"), ("-O", "-F")),
+    ),
+)
 
 # --- the app and the REPL ---------------------------------------------------------
 

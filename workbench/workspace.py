@@ -13,6 +13,7 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from workbench.engine.broker import DEFAULT_MAX_RECORD_SIZE, Broker, now_ms
 from workbench.engine.manifest import (
@@ -23,14 +24,11 @@ from workbench.engine.manifest import (
     read_manifest,
     topic_records,
 )
-from workbench.engine.registry import (
-    LoadedModule,
-    Registry,
-    find_package_file,
-    load_module,
-    read_package,
-)
+from workbench.engine.registry import Registry, find_package_file, read_package
 from workbench.errors import SmartbenchError, UsageError
+
+if TYPE_CHECKING:
+    from workbench.engine.module import LoadedModule
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +137,8 @@ class Workspace:
         prepared: list[tuple[ModuleSpec, LoadedModule]] = []
         for spec in specs:
             try:
+                from workbench.engine.module import load_module
+
                 prepared.append((spec, load_module(spec.file, name=spec.name)))
             except (SmartbenchError, ImportError) as error:
                 reason = getattr(error, "message", str(error))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import threading
+import weakref
 
 import pytest
 
@@ -296,3 +298,17 @@ def test_two_chains_run_in_parallel_threads() -> None:
     assert errors == []
     assert outcomes["map"] == [value.upper() for value in values] * 20
     assert outcomes["filter"] == values * 20
+
+
+def test_dropped_chains_release_their_instances() -> None:
+    instances = []
+    for _ in range(5):
+        chain = Chain.build([StepConfig(load("map"))])
+        chain.process(encode_values([b"x"]), 0, 0)
+        instances.append(weakref.ref(chain._steps[0].instance))
+        chain.close()
+        del chain
+
+    gc.collect()
+
+    assert [ref() for ref in instances] == [None] * 5

@@ -777,6 +777,32 @@ FAILING_INIT = r"""
   (func (export "filter") (param i32 i32 i32) (result i32) (i32.const 0))
 """
 
+LOOPING_INIT = r"""
+  (import "env" "copy_records" (func $copy_records (param i32 i32)))
+  (memory (export "memory") 1)
+  (func (export "alloc") (param i32) (result i32) (i32.const 1024))
+  (func (export "init") (param i32 i32 i32) (result i32) (loop $forever (br $forever))
+    (i32.const 0))
+  (func (export "map") (param i32 i32 i32) (result i32) (i32.const 0))
+"""
+
+TRAPPING_LOOK_BACK = r"""
+  (import "env" "copy_records" (func $copy_records (param i32 i32)))
+  (memory (export "memory") 1)
+  (func (export "alloc") (param i32) (result i32) (i32.const 1024))
+  (func (export "look_back") (param i32 i32 i32) (result i32) unreachable)
+  (func (export "filter") (param i32 i32 i32) (result i32) (i32.const 0))
+"""
+
+EXITS = r"""
+  (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+  (import "env" "copy_records" (func $copy_records (param i32 i32)))
+  (memory (export "memory") 1)
+  (func (export "alloc") (param i32) (result i32) (i32.const 1024))
+  (func (export "map") (param i32 i32 i32) (result i32) (call $proc_exit (i32.const 3))
+    (i32.const 0))
+"""
+
 _SOURCES: dict[str, str] = {
     "filter": RUNTIME + FILTER,
     "map": RUNTIME + MAP,
@@ -793,6 +819,9 @@ _SOURCES: dict[str, str] = {
     "unknown_import": UNKNOWN_IMPORT,
     "no_copy_records": NO_COPY_RECORDS,
     "failing_init": FAILING_INIT,
+    "looping_init": LOOPING_INIT,
+    "exits": EXITS,
+    "trapping_look_back": TRAPPING_LOOK_BACK,
     **{name: _HOSTILE_PRELUDE + body for name, body in HOSTILE.items()},
 }
 

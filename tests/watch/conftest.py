@@ -2,61 +2,20 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import queue
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-import wasmtime
 
-from workbench.engine.types import ModuleInfo, ModuleKind
 from workbench.engine.watch import ModuleWatcher, WatchEvent
-from workbench.errors import ModuleLoadError
 
 EVENT_TIMEOUT = 10.0
 
 EventT = TypeVar("EventT")
-
-
-@dataclass(frozen=True)
-class CompiledModule:
-    """A module compiled by wasmtime with the kind its exports declare."""
-
-    info: ModuleInfo
-    module: wasmtime.Module
-
-
-_ENGINE = wasmtime.Engine()
-
-
-def compile_module(data: bytes, path: Path) -> CompiledModule:
-    """Validate and compile like the engine's loader: wasm, a transform export."""
-    try:
-        module = wasmtime.Module(_ENGINE, data)
-    except wasmtime.WasmtimeError as error:
-        raise ModuleLoadError(f"{path}: not a valid wasm module: {error}") from error
-    exports = tuple(export.name for export in module.exports)
-    kind = next((k for k in ModuleKind if k.export_name in exports), None)
-    if kind is None:
-        raise ModuleLoadError(f"{path}: No valid smartmodule found")
-    info = ModuleInfo(
-        name=path.name,
-        path=path,
-        kind=kind,
-        exports=exports,
-        imports=tuple(f"{i.module}.{i.name}" for i in module.imports),
-        has_init="init" in exports,
-        has_look_back="look_back" in exports,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        uses_wasi=False,
-    )
-    return CompiledModule(info, module)
 
 
 def write_atomically(path: Path, data: bytes) -> None:

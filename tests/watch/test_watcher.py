@@ -8,18 +8,14 @@ import sys
 import threading
 from pathlib import Path
 
-from tests.watch.conftest import (
-    CompiledModule,
-    EventReader,
-    compile_module,
-    write_atomically,
-)
+from tests.watch.conftest import EventReader, write_atomically
 from tests.watch.wat_modules import (
     LOWERCASE,
     filter_module,
     filter_text,
     map_module,
 )
+from workbench.engine.module import LoadedModule
 from workbench.engine.types import ModuleKind
 from workbench.engine.watch import (
     BuildConfig,
@@ -35,6 +31,7 @@ from workbench.engine.watch import (
     is_source_change,
     read_settled,
 )
+from workbench.engine.window import load_watched_module
 
 
 def _sha(data: bytes) -> str:
@@ -44,8 +41,8 @@ def _sha(data: bytes) -> str:
 def _watch(
     path: Path, readers: list[EventReader], build: BuildConfig | None = None
 ) -> EventReader:
-    watcher: ModuleWatcher[CompiledModule] = ModuleWatcher(
-        path, compile_module, build=build
+    watcher: ModuleWatcher[LoadedModule] = ModuleWatcher(
+        path, load_watched_module, build=build
     )
     reader = EventReader(watcher)
     readers.append(reader)
@@ -264,7 +261,7 @@ def test_a_build_writing_into_its_sources_does_not_rebuild_for_ever(
 def test_stop_ends_the_event_stream_promptly(tmp_path: Path) -> None:
     path = tmp_path / "module.wasm"
     path.write_bytes(map_module())
-    watcher: ModuleWatcher[CompiledModule] = ModuleWatcher(path, compile_module)
+    watcher: ModuleWatcher[LoadedModule] = ModuleWatcher(path, load_watched_module)
     reader = EventReader(watcher)
     reader.next_of(WatchStarted)
 

@@ -173,9 +173,25 @@ def uppercase_unless(first_byte: str) -> str:
       (else {UPPERCASE}))"""
 
 
-def map_module(transform: str = UPPERCASE, tag: str = "") -> bytes:
-    """A map SmartModule whose value bytes go through ``transform``."""
-    common = _COMMON.replace("{tag}", tag)
+# An init that always fails with an internal error status.
+_FAILING_INIT = """
+  (func (export "init") (param i32 i32 i32) (result i32) (i32.const -1))
+"""
+
+
+def map_module(
+    transform: str = UPPERCASE,
+    tag: str = "",
+    failing_init: bool = False,
+    extra: str = "",
+) -> bytes:
+    """A map SmartModule whose value bytes go through ``transform``.
+
+    ``extra`` is more WAT placed inside the module (e.g. unused functions).
+    """
+    common = _COMMON.replace("{tag}", tag) + extra
+    if failing_init:
+        common += _FAILING_INIT
     text = _MAP.replace("{common}", common).replace("{transform}", transform)
     return bytes(wasmtime.wat2wasm(text))
 

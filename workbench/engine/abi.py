@@ -143,6 +143,11 @@ def skip_record_list(data: bytes, pos: int = 0) -> tuple[int, int]:
     return max(signed_count, 0), pos
 
 
+def _list_count(data: bytes) -> int:
+    count: int = _U32.unpack_from(data, 0)[0]
+    return count if count < 1 << 31 else 0
+
+
 def _record_length(data: bytes, pos: int, end: int) -> tuple[int, int]:
     # Almost every record is shorter than 64 bytes or a few KiB: read the varint
     # inline instead of calling the general decoder for each one.
@@ -205,18 +210,25 @@ def _transform_error(reader: Reader) -> TransformError:
     return TransformError(hint, offset, ModuleKind.from_tag(tag), key, value)
 
 
-def decode_output(data: bytes, version: int, *, aggregate: bool) -> TransformOutput:
+def decode_output(
+    data: bytes, version: int, *, aggregate: bool, records_end: int | None = None
+) -> TransformOutput:
     """Decode what a transform passed to ``copy_records``.
 
     Args:
         data: The guest's output buffer.
         version: The ABI version of the instance.
         aggregate: Whether to read a ``SmartModuleAggregateOutput``.
+        records_end: Where the successes end, when already known from a scan;
+            otherwise the record lengths are walked here.
 
     Raises:
         DecodeError: The buffer is not a valid output structure.
     """
-    count, end = skip_record_list(data)
+    if records_end is None:
+        count, end = skip_record_list(data)
+    else:
+        count, end = _list_count(data), records_end
     reader = Reader(data, end)
     error = _transform_error(reader) if reader.bool() else None
     accumulator = None

@@ -160,6 +160,11 @@ class Chain:
     def abi_version(self) -> int:
         return self._steps[0].version
 
+    @property
+    def memory_sizes(self) -> tuple[int, ...]:
+        """Current linear-memory size in bytes of each step's instance."""
+        return tuple(step.instance.memory_size for step in self._steps)
+
     def accumulator(self, step_index: int = -1) -> bytes:
         """The accumulator the host holds for an aggregate step (default: last)."""
         return self._steps[step_index].accumulator
@@ -211,7 +216,8 @@ class Chain:
             try:
                 output = self._run_step(step, current, base_offset, base_timestamp)
             except CallFailure as failure:
-                step.stale_reason = "failure"
+                if failure.trapped:
+                    step.stale_reason = "failure"
                 return ProcessResult(
                     output=EMPTY_RECORD_LIST,
                     records_in=records_in,
@@ -253,16 +259,23 @@ class Chain:
                 records, base_offset, base_timestamp, step.version
             )
 
-        status, data = step.instance.call_transform(payload)
-        if status < 0:
-            raise CallFailure(_status_text(status, abi.TRANSFORM_STATUS_NAMES))
-        if data is None:
-            raise CallFailure("returned without calling copy_records")
+        reply = step.instance.call_transform(payload)
+        if reply.status < 0:
+            raise CallFailure(
+                _status_text(reply.status, abi.TRANSFORM_STATUS_NAMES), trapped=False
+            )
+        if reply.output is None:
+            raise CallFailure("returned without calling copy_records", trapped=False)
         try:
-            output = abi.decode_output(data, step.version, aggregate=step.aggregate)
+            output = abi.decode_output(
+                reply.output,
+                step.version,
+                aggregate=step.aggregate,
+                records_end=reply.records_end,
+            )
         except DecodeError as error:
             raise CallFailure(
-                f"wrote an output that cannot be decoded ({error})"
+                f"wrote an output that cannot be decoded ({error})", trapped=False
             ) from None
 
         if step.aggregate:
@@ -311,16 +324,26 @@ class Chain:
 
     def _reset_notice(self, step: _Step, reason: str) -> str:
         if reason == "memory":
+            limit = format_bytes(self.limits.memory_bytes)
             cause = (
-                f"its memory passed half its {format_bytes(self.limits.memory_bytes)} "
-                "limit"
+                f"its memory passed half its {limit} limit (output buffers are "
+                "never freed)"
             )
         else:
-            cause = "it failed on the previous batch"
+            cause = "it stopped in the middle of the previous batch"
+        reran = [
+            name
+            for name, ran in (
+                ("init", step.instance.has_init),
+                ("look_back", step.instance.has_look_back and step.config.lookback),
+            )
+            if ran
+        ]
+        again = f" and its {' and '.join(reran)} ran again" if reran else ""
+        kept = "; the aggregate accumulator was kept" if step.aggregate else ""
         return (
             f"{step.name}: module static state was reset: {cause}, so it was "
-            "instantiated again (init and look_back ran again; the aggregate "
-            "accumulator was kept)"
+            f"instantiated again{again}{kept}"
         )
 
     def close(self) -> None:
@@ -366,13 +389,13 @@ def _run_init(step: _Step) -> None:
         return
     payload = abi.encode_init_input(step.config.params, step.version)
     try:
-        status, data = step.instance.call_init(payload)
+        reply = step.instance.call_init(payload)
     except CallFailure as failure:
         hint = f"module {failure.reason}"
     else:
-        if status >= 0:
+        if reply.status >= 0:
             return
-        hint = _init_hint(status, data)
+        hint = _init_hint(reply.status, reply.output)
     raise ModuleRuntimeError(
         f"init of {step.name} failed: {hint}\n"
         f"params given: {_params_text(step.config.params)}"
@@ -398,13 +421,13 @@ def _run_look_back(step: _Step, source: LookbackSource | None) -> None:
 
     payload = abi.encode_input(history, 0, 0, step.version)
     try:
-        status, data = step.instance.call_look_back(payload)
+        reply = step.instance.call_look_back(payload)
     except CallFailure as failure:
         detail = f"module {failure.reason}"
     else:
-        if status >= 0:
+        if reply.status >= 0:
             return
-        detail = _look_back_detail(status, data)
+        detail = _look_back_detail(reply.status, reply.output)
     raise ModuleRuntimeError(
         f"SmartModule look_back error: {detail}\n    Module: {step.name}"
     )

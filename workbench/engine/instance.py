@@ -13,6 +13,8 @@ whose text says what happened in the user's terms.
 
 from __future__ import annotations
 
+import ctypes
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -20,6 +22,7 @@ import wasmtime
 
 from workbench.engine.module import LoadedModule, last_line
 from workbench.engine.runtime import deadline_ticks, engine
+from workbench.engine.scanner import attach_scanner
 from workbench.engine.types import Limits
 from workbench.engine.units import format_bytes, format_duration
 
@@ -29,11 +32,46 @@ _U32_MASK = 0xFFFFFFFF
 
 
 class CallFailure(Exception):
-    """A guest call failed; the message completes the sentence "module …"."""
+    """A guest call failed; the message completes the sentence "module …".
 
-    def __init__(self, reason: str) -> None:
+    ``trapped`` says the guest stopped mid-call (trap, budget, exit, bad buffer),
+    so its static state can no longer be trusted and the instance is rebuilt.
+    """
+
+    def __init__(self, reason: str, *, trapped: bool = True) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.trapped = trapped
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What a guest call gave back."""
+
+    status: int
+    output: bytes | None
+    """The buffer passed to copy_records, or None when it was not called."""
+    records_end: int | None = None
+    """Where the record list at the start of ``output`` ends, when scanned."""
+
+
+class _OutputSlot:
+    """Where ``copy_records`` notes the guest's output buffer.
+
+    wasmtime keeps host callbacks alive until the store is gone, so the callback
+    must not hold the instance (which holds the store): that cycle runs through
+    native code where Python's collector cannot break it.
+    """
+
+    __slots__ = ("buffer",)
+
+    def __init__(self) -> None:
+        self.buffer: tuple[int, int] | None = None
+
+    def copy_records(self, caller: wasmtime.Caller, pointer: int, length: int) -> None:
+        # Only the last call counts, and the bytes are read after the guest
+        # returns, as Fluvio does.
+        self.buffer = (_unsigned32(pointer), _unsigned32(length))
 
 
 class _Capture:
@@ -81,7 +119,7 @@ class Instance:
         self._stderr = _Capture(capture_dir / f"step{slot}.stderr")
         self._stdin = capture_dir / f"step{slot}.stdin"
         self._deadline = deadline_ticks(limits.time_budget)
-        self._output: tuple[int, int] | None = None
+        self._slot = _OutputSlot()
         self._instantiate()
 
     def _instantiate(self) -> None:
@@ -97,7 +135,7 @@ class Instance:
             self.loaded.copy_records_module,
             "copy_records",
             _COPY_RECORDS_TYPE,
-            self._copy_records,
+            self._slot.copy_records,
             access_caller=True,
         )
         self._arm()
@@ -117,6 +155,7 @@ class Instance:
         self._transform = _as_func(exports[info.kind.export_name])
         self._init = _as_func(exports["init"]) if info.has_init else None
         self._look_back = _as_func(exports["look_back"]) if info.has_look_back else None
+        self._scan = attach_scanner(self._store, memory)
 
     def _wasi_config(self) -> wasmtime.WasiConfig:
         # No arguments, environment or directories: only empty stdin and two
@@ -158,38 +197,40 @@ class Instance:
         self._stdout.close()
         self._stderr.close()
 
-    def call_transform(self, payload: bytes) -> tuple[int, bytes | None]:
-        """Run the transform export on an encoded input.
+    def call_transform(self, payload: bytes) -> Reply:
+        """Run the transform export on an encoded input; scan its record list."""
+        return self._call(self._transform, payload, scan=True)
 
-        Returns:
-            The status and the output buffer (None when copy_records was not called).
-        """
-        return self._call(self._transform, payload)
-
-    def call_init(self, payload: bytes) -> tuple[int, bytes | None]:
+    def call_init(self, payload: bytes) -> Reply:
         """Run ``init``; only valid when the module exports it."""
         assert self._init is not None
         return self._call(self._init, payload)
 
-    def call_look_back(self, payload: bytes) -> tuple[int, bytes | None]:
+    def call_look_back(self, payload: bytes) -> Reply:
         """Run ``look_back``; only valid when the module exports it."""
         assert self._look_back is not None
         return self._call(self._look_back, payload)
 
     def _call(
-        self, function: wasmtime.Func, payload: bytes
-    ) -> tuple[int, bytes | None]:
-        self._output = None
+        self, function: wasmtime.Func, payload: bytes, *, scan: bool = False
+    ) -> Reply:
+        self._slot.buffer = None
         try:
             pointer = self._pass_input(payload)
             self._arm()
-            status = function(self._store, pointer, len(payload), self.version)
+            status = _signed32(
+                function(self._store, pointer, len(payload), self.version)
+            )
         except wasmtime.Trap as trap:
             raise CallFailure(self._describe_trap(trap)) from None
         except wasmtime.WasmtimeError as error:
             raise CallFailure(_describe_error(error)) from None
 
-        return _signed32(status), self._read_output()
+        # Fluvio reads no output after a failed transform; init and look_back
+        # send their error through copy_records with a negative status.
+        if self._slot.buffer is None or (scan and status < 0):
+            return Reply(status, None)
+        return self._read_output(status, scan)
 
     def _pass_input(self, payload: bytes) -> int:
         self._arm()
@@ -201,21 +242,21 @@ class Instance:
                 f"outside its memory of {format_bytes(size)}"
             )
         if payload:
-            self._memory.write(self._store, payload, pointer)
+            ctypes.memmove(self._address(pointer), payload, len(payload))
         return pointer
+
+    def _address(self, pointer: int) -> int:
+        # Memory.read/write copy through an intermediate bytearray; the batch
+        # is copied once instead. Re-read the base each time: growth may move it.
+        base = ctypes.addressof(self._memory.data_ptr(self._store).contents)
+        return base + pointer
 
     def _arm(self) -> None:
         self._store.set_epoch_deadline(self._deadline)
 
-    def _copy_records(self, caller: wasmtime.Caller, pointer: int, length: int) -> None:
-        # Only the last call counts, and the bytes are read after the guest
-        # returns, as Fluvio does.
-        self._output = (_unsigned32(pointer), _unsigned32(length))
-
-    def _read_output(self) -> bytes | None:
-        if self._output is None:
-            return None
-        pointer, length = self._output
+    def _read_output(self, status: int, scan: bool) -> Reply:
+        assert self._slot.buffer is not None
+        pointer, length = self._slot.buffer
         size = self.memory_size
         if pointer + length > size:
             raise CallFailure(
@@ -223,7 +264,14 @@ class Instance:
                 f"(pointer {pointer:#x}, length {length}, memory "
                 f"{format_bytes(size)})"
             )
-        return bytes(self._memory.read(self._store, pointer, pointer + length))
+
+        records_end = None
+        if scan:
+            self._arm()
+            end = _signed32(self._scan(self._store, pointer, pointer + length))
+            records_end = end - pointer if end >= 0 else None
+        data = ctypes.string_at(self._address(pointer), length)
+        return Reply(status, data, records_end)
 
     def _describe_trap(self, trap: wasmtime.Trap) -> str:
         code = trap.trap_code

@@ -11,21 +11,19 @@ file or in a folder above it (where ``smdk generate`` puts it) is recorded too, 
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import sqlite3
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workbench.engine.broker import connect, now_ms, valid_name, write_transaction
 from workbench.errors import ModuleLoadError, NotFoundError, SmartbenchError, UsageError
 
-# TODO(registry): import LoadedModule and load_module directly once the engine's
-# module loader is on main; until then they are looked up when first used.
-LoadedModule = Any
+if TYPE_CHECKING:
+    from workbench.engine.module import LoadedModule
 
 MODULES_FOLDER = "modules"
 PACKAGE_FILE = "SmartModule.toml"
@@ -279,6 +277,8 @@ class Registry:
         Raises:
             NotFoundError: ``SmartModule <name> was not found``.
         """
+        from workbench.engine.module import load_module
+
         return load_module(self.path(name), name=name)
 
     def source_changed(self, name: str) -> bool:
@@ -337,13 +337,9 @@ class Registry:
         )
 
 
-def load_module(source: Path | bytes, name: str) -> LoadedModule:
-    """The engine's ``load_module``: validate and compile a SmartModule."""
-    engine_module = importlib.import_module("workbench.engine.module")
-    return engine_module.load_module(source, name=name)
-
-
 def _validate(source: Path, name: str) -> LoadedModule:
+    from workbench.engine.module import load_module
+
     if not source.exists():
         raise ModuleLoadError(f"{source}: no such file")
     return load_module(source, name=name)

@@ -4,6 +4,11 @@ One engine serves every chain so that compiled modules can be shared. Wall-clock
 budgets use epoch interruption: a single daemon thread advances the engine's epoch
 every tick, and each guest call sets its store's deadline a number of ticks ahead.
 Unlike fuel, this costs the guest next to nothing while it runs.
+
+wasmtime turns traps into signals (SIGILL, SIGSEGV) that its own handlers catch.
+Anything that installs handlers for those signals after the first engine exists,
+such as ``faulthandler.enable()``, makes every trap kill the process: enable such
+tools before the first engine is created, never after.
 """
 
 from __future__ import annotations

@@ -1,0 +1,127 @@
+"""Reloads through the engine: the window re-runs and the diff is exact."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.watch.conftest import EventReader, write_atomically
+from tests.watch.wat_modules import filter_module, map_module, uppercase_unless
+from workbench.engine.broker import Broker
+from workbench.engine.module import LoadedModule
+from workbench.engine.types import ModuleKind
+from workbench.engine.watch import ModuleWatcher, Reloaded, ReloadFailed, WatchStarted
+from workbench.engine.window import (
+    ChainWindow,
+    WindowRange,
+    load_watched_module,
+    read_window,
+    window_ranges,
+)
+from workbench.errors import UsageError
+
+VALUES = [b"apple", b"kiwi", b"banana", b"kale", b"xenon", b"cherry"]
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Broker:
+    opened = Broker.open(tmp_path / "workspace")
+    opened.create_topic("fruit")
+    opened.produce("fruit", VALUES[:3])
+    opened.produce("fruit", VALUES[3:])
+    return opened
+
+
+def _watch_window(
+    path: Path, broker: Broker, readers: list[EventReader]
+) -> tuple[EventReader, WatchStarted]:
+    batches = read_window(broker, "fruit", window_ranges(broker, "fruit"))
+    watcher: ModuleWatcher[LoadedModule] = ModuleWatcher(
+        path, load_watched_module, runner=ChainWindow(batches)
+    )
+    reader = EventReader(watcher)
+    readers.append(reader)
+    started = reader.next()
+    assert isinstance(started, WatchStarted)
+    return reader, started
+
+
+def test_a_map_changing_some_records_gives_the_exact_diff(
+    tmp_path: Path, broker: Broker, readers: list[EventReader]
+) -> None:
+    path = tmp_path / "map.wasm"
+    path.write_bytes(map_module())
+    reader, started = _watch_window(path, broker, readers)
+    assert started.output is not None
+    assert [r.value for r in started.output.records] == [v.upper() for v in VALUES]
+
+    write_atomically(path, map_module(uppercase_unless("k")))
+    reloaded = reader.next_of(Reloaded)
+
+    assert reloaded.diff is not None
+    assert reloaded.diff.format() == [
+        "~ 1  KIWI → kiwi",
+        "~ 3  KALE → kale",
+        "= 2 changed, 0 added, 0 removed, 4 unchanged",
+    ]
+
+
+def test_a_filter_replacing_a_map_diffs_by_input_offset(
+    tmp_path: Path, broker: Broker, readers: list[EventReader]
+) -> None:
+    path = tmp_path / "module.wasm"
+    path.write_bytes(map_module())
+    reader, _ = _watch_window(path, broker, readers)
+
+    write_atomically(path, filter_module("x"))
+    reloaded = reader.next_of(Reloaded)
+
+    assert reloaded.info.kind is ModuleKind.FILTER
+    assert reloaded.diff is not None
+    assert reloaded.diff.format() == [
+        "~ 0  APPLE → apple",
+        "~ 1  KIWI → kiwi",
+        "~ 2  BANANA → banana",
+        "~ 3  KALE → kale",
+        "- 4  XENON",
+        "~ 5  CHERRY → cherry",
+        "= 5 changed, 0 added, 1 removed, 0 unchanged",
+    ]
+
+
+def test_a_module_whose_init_fails_is_not_swapped_in(
+    tmp_path: Path, broker: Broker, readers: list[EventReader]
+) -> None:
+    path = tmp_path / "map.wasm"
+    path.write_bytes(map_module())
+    reader, started = _watch_window(path, broker, readers)
+
+    write_atomically(path, map_module(failing_init=True))
+    failed = reader.next_of(ReloadFailed)
+
+    assert failed.old_sha == started.info.sha256
+    assert "init" in failed.reason
+    assert reader.watcher.current is not None
+    assert reader.watcher.current.info.sha256 == started.info.sha256
+
+    write_atomically(path, map_module(uppercase_unless("a")))
+    reloaded = reader.next_of(Reloaded)
+    assert reloaded.diff is not None
+    assert reloaded.diff.format()[-1] == (
+        "= 1 changed, 0 added, 0 removed, 5 unchanged"
+    )
+
+
+def test_window_ranges_follow_the_start_flags(broker: Broker) -> None:
+    assert window_ranges(broker, "fruit") == [WindowRange(0, 0, 6)]
+    assert window_ranges(broker, "fruit", tail=2) == [WindowRange(0, 4, 6)]
+    assert window_ranges(broker, "fruit", start=2, end=3) == [WindowRange(0, 2, 4)]
+    assert window_ranges(broker, "fruit", beginning=True) == [WindowRange(0, 0, 6)]
+
+    batches = read_window(broker, "fruit", [WindowRange(0, 2, 4)])
+    assert sum(batch.count for batch in batches) == 2
+    with pytest.raises(UsageError):
+        window_ranges(broker, "fruit", start=3, end=2)
+    with pytest.raises(UsageError):
+        window_ranges(broker, "fruit", partitions=[4])

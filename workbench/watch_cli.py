@@ -1,0 +1,230 @@
+"""`smartbench watch`: follow a module file and print what each rebuild changes.
+
+stdout carries the stream a user may redirect to a file: the window's output once,
+then for every reload a header line and the diff, or the reason it was refused.
+Build progress and what the module prints go to stderr. Every event is flushed as
+it happens, and Ctrl-C or SIGTERM end the command with status 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import FrameType
+from typing import TextIO
+
+from workbench.engine.outdiff import OutputRecord
+from workbench.engine.units import format_bytes
+from workbench.engine.watch import (
+    BuildConfig,
+    BuildFailed,
+    BuildQueued,
+    BuildStarted,
+    BuildSucceeded,
+    ModuleWatcher,
+    Reloaded,
+    ReloadFailed,
+    WatchEvent,
+    WatchStarted,
+    WindowOutput,
+    default_source_dir,
+)
+from workbench.engine.window import (
+    ChainWindow,
+    load_watched_module,
+    read_window,
+    window_ranges,
+)
+from workbench.errors import EXIT_OK, UsageError
+from workbench.module_args import (
+    abi_version,
+    engine_limits,
+    parse_params,
+    workspace_config,
+)
+from workbench.workspace import open_workspace
+
+SHORT_SHA = 8
+
+RecordText = Callable[[OutputRecord], str]
+
+
+def watch(args: argparse.Namespace) -> int:
+    """`watch PATH --topic T …`: print the window's output, then every reload."""
+    path = Path(args.path)
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file")
+    _check_window_flags(args)
+
+    watcher = ModuleWatcher(
+        path, load_watched_module, _window(args), _build_config(args, path)
+    )
+    printer = EventPrinter(str(args.path), _record_text(args))
+    with _sigterm_interrupts():
+        try:
+            for event in watcher.events():
+                printer.show(event)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            watcher.stop()
+    return EXIT_OK
+
+
+class EventPrinter:
+    """Writes watch events as lines: data on stdout, progress on stderr."""
+
+    def __init__(
+        self,
+        path_label: str,
+        render: RecordText,
+        out: TextIO | None = None,
+        err: TextIO | None = None,
+    ) -> None:
+        self.path_label = path_label
+        self.render = render
+        self.out = out or sys.stdout
+        self.err = err or sys.stderr
+
+    def show(self, event: WatchEvent) -> None:
+        """Print one event and flush both streams at once."""
+        if isinstance(event, WatchStarted):
+            self._output(event.output)
+        elif isinstance(event, Reloaded):
+            self._reloaded(event)
+        elif isinstance(event, ReloadFailed):
+            short = event.old_sha[:SHORT_SHA]
+            self._say(f"reload failed: {event.reason}; still running sha256:{short}")
+        else:
+            self._build(event)
+        self.out.flush()
+        self.err.flush()
+
+    def _reloaded(self, event: Reloaded) -> None:
+        info = event.info
+        self._say(
+            f"reloaded {self.path_label}: {info.kind.value}, "
+            f"{format_bytes(info.size)}, sha256:{info.sha256[:SHORT_SHA]}, "
+            f"{event.latency_ms:.0f} ms"
+        )
+        if event.diff is not None:
+            for line in event.diff.format(_one_line(self.render)):
+                self._say(line)
+        if event.output is not None:
+            self._problems(event.output)
+
+    def _output(self, output: WindowOutput | None) -> None:
+        if output is None:
+            return
+        for record in output.records:
+            self._say(self.render(record))
+        self._problems(output)
+
+    def _problems(self, output: WindowOutput) -> None:
+        for log in output.logs:
+            print(log, file=self.err)
+        for error in output.errors:
+            self._say(error)
+
+    def _build(
+        self, event: BuildStarted | BuildQueued | BuildSucceeded | BuildFailed
+    ) -> None:
+        if isinstance(event, BuildStarted):
+            message = f"build started: {event.command}"
+        elif isinstance(event, BuildQueued):
+            message = "sources changed during the build; one more build queued"
+        elif isinstance(event, BuildSucceeded):
+            message = f"build succeeded in {event.seconds:.1f} s"
+        else:
+            lines = [f"build failed: {event.reason} (log: {event.log_path})"]
+            message = "\n".join(lines + [f"  | {line}" for line in event.tail])
+        print(message, file=self.err)
+
+    def _say(self, line: str) -> None:
+        print(line, file=self.out)
+
+
+def _record_text(args: argparse.Namespace) -> RecordText:
+    # TODO(watch): print through consume's -O/-F formatter once it is on main.
+    def render(record: OutputRecord) -> str:
+        value = record.value.decode("utf-8", "replace")
+        if not args.key_value:
+            return value
+        key = "null" if record.key is None else record.key.decode("utf-8", "replace")
+        return f"[{key}] {value}"
+
+    return render
+
+
+def _one_line(render: RecordText) -> RecordText:
+    # A diff line holds both sides: multi-line formats (pretty JSON) are folded.
+    def folded(record: OutputRecord) -> str:
+        return " ".join(part.strip() for part in render(record).splitlines())
+
+    return folded
+
+
+def _check_window_flags(args: argparse.Namespace) -> None:
+    if args.tail is not None and args.tail < 0:
+        raise UsageError(f"-T needs a count of 0 or more, not {args.tail}")
+
+
+def _window(args: argparse.Namespace) -> ChainWindow:
+    broker = open_workspace(args).broker
+    ranges = window_ranges(
+        broker,
+        args.topic,
+        args.partitions,
+        beginning=args.beginning,
+        tail=args.tail,
+        start=args.start,
+        end=args.end,
+    )
+    settings = workspace_config(args).engine
+    return ChainWindow(
+        read_window(broker, args.topic, ranges),
+        params=parse_params(args.params),
+        initial=(args.aggregate_initial or "").encode(),
+        abi_version=abi_version(args, settings),
+        limits=engine_limits(args, settings),
+    )
+
+
+def _build_config(args: argparse.Namespace, path: Path) -> BuildConfig | None:
+    if not args.build:
+        if args.src:
+            raise UsageError("--src only applies with --build")
+        return None
+    source_dir = Path(args.src) if args.src else default_source_dir(path)
+    if not source_dir.is_dir():
+        raise UsageError(f"--src {source_dir}: not a directory")
+    return BuildConfig(
+        command=args.build,
+        source_dir=source_dir,
+        log_path=_state_dir() / "builds" / f"{path.stem}.log",
+    )
+
+
+def _state_dir() -> Path:
+    from platformdirs import user_state_dir
+
+    return Path(os.environ.get("SMARTBENCH_STATE_DIR") or user_state_dir("smartbench"))
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    # SIGTERM ends the watch exactly like Ctrl-C: the loop unwinds, the watcher
+    # stops its threads and build, and the command exits 0.
+    def interrupt(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
