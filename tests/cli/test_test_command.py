@@ -394,6 +394,46 @@ def test_budget_flags_are_checked(
     assert b"--time-budget: invalid duration" in bad_time.stderr
 
 
+def test_time_budget_from_flag_and_config(
+    run_smartbench: RunSmartbench, wat_modules: Modules, workspace: Path
+) -> None:
+    args = ("test", "--wasm-file", wat_modules["loop"], "--text", "a")
+    from_flag = run_smartbench(*args, "--time-budget", "200ms")
+    assert from_flag.returncode == 1
+    assert b"exceeded its 200 ms time budget" in from_flag.stderr
+
+    (workspace / "config.toml").write_text('[engine]\ntime_budget = "300ms"\n')
+    from_config = run_smartbench(*args)
+    assert from_config.returncode == 1
+    assert b"exceeded its 300 ms time budget" in from_config.stderr
+
+
+def test_memory_limit_flag_reaches_the_engine(
+    run_smartbench: RunSmartbench, wat_modules: Modules
+) -> None:
+    args = ("test", "--wasm-file", wat_modules["grow"], "--text", "a")
+    limited = run_smartbench(*args, "--memory-limit", "4MiB")
+    assert limited.returncode == 1
+    assert b"exceeded its 4 MiB memory limit" in limited.stderr
+    assert run_smartbench(*args, "--memory-limit", "64MiB").returncode == 0
+
+
+def test_batch_size_must_be_positive(
+    run_smartbench: RunSmartbench, wat_modules: Modules
+) -> None:
+    result = run_smartbench(
+        "test",
+        "--wasm-file",
+        wat_modules["uppercase"],
+        "--text",
+        "a",
+        "--batch-size",
+        "0",
+    )
+    assert result.returncode == 2
+    assert b"--batch-size must be at least 1" in result.stderr
+
+
 def test_lookback_gets_the_last_n_records(
     run_smartbench: RunSmartbench, wat_modules: Modules
 ) -> None:
@@ -681,6 +721,20 @@ def test_module_flags_are_refused_with_a_chain(
         "-e/--aggregate-initial apply to one module; with -t put them in the "
         "step's with:/initial:"
     )
+
+
+def test_registered_name_in_uses(
+    run_smartbench: RunSmartbench, wat_modules: Modules
+) -> None:
+    created = run_smartbench(
+        "smartmodule", "create", "shout", "--wasm-file", wat_modules["uppercase"]
+    )
+    assert created.returncode == 0, created.stderr
+    result = run_smartbench(
+        "test", "--transforms-line", '{"uses":"shout"}', "--text", "hey"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == b"HEY\n"
 
 
 def test_unknown_registered_name(run_smartbench: RunSmartbench) -> None:

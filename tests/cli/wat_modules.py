@@ -434,6 +434,29 @@ TRAPPING_MAP = """
     unreachable)
 """
 
+# Never returns: only the time budget stops it.
+LOOPING_MAP = """
+  (func (export "map") (param $ptr i32) (param $len i32) (param $version i32)
+        (result i32)
+    (loop $forever (br $forever))
+    (i32.const 0))
+"""
+
+# Grows its memory by 1 MiB at a time, 8 times per call; traps when refused.
+GROWING_MAP = """
+  (func (export "map") (param $ptr i32) (param $len i32) (param $version i32)
+        (result i32)
+    (local $i i32)
+    (loop $more
+      (if (i32.eq (memory.grow (i32.const 16)) (i32.const -1)) (then unreachable))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $more (i32.lt_u (local.get $i) (i32.const 8))))
+    (call $begin_output (i32.const 16))
+    (call $w8 (i32.const 0))
+    (call $finish (i32.const 0))
+    (i32.const 0))
+"""
+
 MODULES = {
     "uppercase": (UPPERCASE_MAP, ""),
     "contains-a": (CONTAINS_A_FILTER, ""),
@@ -443,6 +466,8 @@ MODULES = {
     "logger": (LOGGING_FILTER, WASI_FD_WRITE),
     "needs-param": (NEEDS_PARAM_FILTER, ""),
     "trap": (TRAPPING_MAP, ""),
+    "loop": (LOOPING_MAP, ""),
+    "grow": (GROWING_MAP, ""),
 }
 
 
