@@ -47,7 +47,7 @@ from workbench.module_args import (
     parse_params,
     workspace_config,
 )
-from workbench.workspace import open_workspace
+from workbench.workspace import Workspace, open_workspace
 
 SHORT_SHA = 8
 
@@ -56,15 +56,17 @@ RecordText = Callable[[OutputRecord], str]
 
 def watch(args: argparse.Namespace) -> int:
     """`watch PATH --topic T …`: print the window's output, then every reload."""
-    path = Path(args.path)
-    if not path.is_file():
-        raise UsageError(f"{path}: no such file")
     _check_window_flags(args)
+    workspace = open_workspace(args)
+    path = _module_path(args.path, workspace)
 
     watcher = ModuleWatcher(
-        path, load_watched_module, _window(args), _build_config(args, path)
+        path,
+        load_watched_module,
+        _window(args, workspace),
+        _build_config(args, path),
     )
-    printer = EventPrinter(str(args.path), _record_text(args))
+    printer = EventPrinter(str(path), _record_text(args))
     with _sigterm_interrupts():
         try:
             for event in watcher.events():
@@ -174,8 +176,28 @@ def _check_window_flags(args: argparse.Namespace) -> None:
         raise UsageError(f"-T needs a count of 0 or more, not {args.tail}")
 
 
-def _window(args: argparse.Namespace) -> ChainWindow:
-    broker = open_workspace(args).broker
+def _module_path(given: str, workspace: Workspace) -> Path:
+    # A registered name follows the file it was registered from, since its
+    # stored copy never changes.
+    path = Path(given)
+    if path.is_file():
+        return path
+    registry = workspace.registry
+    if not path.suffix and registry.exists(given):
+        source = registry.describe(given).source
+        if source and Path(source).is_file():
+            note = f"watching {source}, the source of smartmodule {given!r}"
+            print(note, file=sys.stderr)
+            return Path(source)
+        raise UsageError(
+            f"smartmodule {given!r} has no source file to watch "
+            f"(registered from {source or 'bytes'}); give the .wasm path"
+        )
+    raise UsageError(f"{path}: no such file")
+
+
+def _window(args: argparse.Namespace, workspace: Workspace) -> ChainWindow:
+    broker = workspace.broker
     ranges = window_ranges(
         broker,
         args.topic,

@@ -214,3 +214,26 @@ def test_editing_a_sample_c_source_rebuilds_and_shows_the_diff(
         "= 3 changed, 0 added, 0 removed, 0 unchanged",
     ]
     assert "error" in watch.stderr()
+
+
+def test_a_registered_name_follows_the_file_it_was_registered_from(
+    tmp_path: Path,
+    workspace: Path,
+    run_smartbench: RunSmartbench,
+    processes: list[WatchProcess],
+) -> None:
+    _words_topic(run_smartbench)
+    module = tmp_path / "upper.wasm"
+    module.write_bytes(map_module())
+    created = run_smartbench("sm", "create", "upper", "--wasm-file", module)
+    assert created.returncode == 0, created.stderr
+    watch = WatchProcess(["upper", "--topic", "words"], workspace, tmp_path, tmp_path)
+    processes.append(watch)
+    watch.wait_stdout("GAMMA")
+
+    write_atomically(module, map_module(LOWERCASE))
+    watch.wait_stdout("= ")
+
+    assert watch.terminate() == 0
+    assert f"watching {module}" in watch.stderr()
+    assert watch.stdout().splitlines()[4].startswith(f"reloaded {module}: map")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import REPO_ROOT
 from tests.watch.conftest import EventReader, write_atomically
 from tests.watch.wat_modules import filter_module, map_module, uppercase_unless
 from workbench.engine.broker import Broker
@@ -125,3 +126,34 @@ def test_window_ranges_follow_the_start_flags(broker: Broker) -> None:
         window_ranges(broker, "fruit", start=3, end=2)
     with pytest.raises(UsageError):
         window_ranges(broker, "fruit", partitions=[4])
+
+
+def test_an_aggregate_restarts_from_its_initial_value_on_every_reload(
+    tmp_path: Path, readers: list[EventReader]
+) -> None:
+    broker = Broker.open(tmp_path / "workspace")
+    broker.create_topic("numbers")
+    broker.produce("numbers", [b"1", b"2", b"3"])
+    sample = (REPO_ROOT / "sample_modules" / "tpl-aggregate.wasm").read_bytes()
+    path = tmp_path / "sum.wasm"
+    path.write_bytes(sample)
+    window = ChainWindow(
+        read_window(broker, "numbers", window_ranges(broker, "numbers")),
+        initial=b"10",
+    )
+    watcher: ModuleWatcher[LoadedModule] = ModuleWatcher(
+        path, load_watched_module, runner=window
+    )
+    reader = EventReader(watcher)
+    readers.append(reader)
+    started = reader.next_of(WatchStarted)
+    assert started.output is not None
+    assert [r.value for r in started.output.records] == [b"11", b"13", b"16"]
+
+    # The same code with different bytes: a carried-over sum would show changes.
+    write_atomically(path, sample + b"\x00\x05\x04note")
+    reloaded = reader.next_of(Reloaded)
+
+    assert reloaded.info.sha256 != started.info.sha256
+    assert reloaded.diff is not None
+    assert reloaded.diff.format() == ["= 0 changed, 0 added, 0 removed, 3 unchanged"]
