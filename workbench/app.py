@@ -37,7 +37,13 @@ from textual.widgets import (
     TextArea,
 )
 
-from workbench.bench import BenchServices, BenchSpec, StepSpec, parse_params
+from workbench.bench import (
+    BenchServices,
+    BenchSpec,
+    StepSpec,
+    parse_params,
+    watched_path,
+)
 from workbench.commands import Command, app_commands
 from workbench.engine.types import Limits
 from workbench.errors import SmartbenchError, UsageError
@@ -58,6 +64,7 @@ from workbench.widgets.sidebar import Sidebar, SidebarItem
 
 if TYPE_CHECKING:
     from workbench.engine.broker import Broker
+    from workbench.engine.watch import BuildConfig
     from workbench.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -220,7 +227,9 @@ class SmartbenchApp(App[int]):
         if self.size.width < 100:
             self.query_one("#sidebar").display = False
         for spec in self.session.benches:
-            self.add_bench(spec, activate=False)
+            bench = self.add_bench(spec, activate=False)
+            if spec.watch:
+                self.call_after_refresh(self._start_watch, bench)
         self._select_saved_tab()
         self._update_empty()
         self._scan_workspace()
@@ -287,7 +296,8 @@ class SmartbenchApp(App[int]):
             path = getattr(args, "path", None)
             topic = getattr(args, "topic", None) or ""
             if path:
-                self.apply_command("open", {"module": path, "topic": topic})
+                values = {"module": path, "topic": topic, "watch": "yes"}
+                self.apply_command("open", values)
             elif topic and self.bench is not None:
                 self.apply_command("topic", {"topic": topic})
             return bool(path)
@@ -564,10 +574,6 @@ class SmartbenchApp(App[int]):
         """Write a record into the bench's topic."""
         self._form("produce")
 
-    def action_toggle_watch(self) -> None:
-        """Turn watch on or off for the bench's module."""
-        self._form("watch")
-
     def apply_command(self, name: str, values: dict[str, str]) -> None:
         """Carry out an app command with the form's (or the CLI's) values."""
         handler = getattr(self, f"_command_{name.replace('-', '_')}", None)
@@ -601,7 +607,10 @@ class SmartbenchApp(App[int]):
             step = StepSpec(str(Path(module).expanduser().resolve()))
             if step.module not in self.session.opened_paths:
                 self.session.opened_paths.append(step.module)
-        self.add_bench(BenchSpec([step], topic=topic))
+        watch = values.get("watch") == "yes"
+        bench = self.add_bench(BenchSpec([step], topic=topic, watch=watch))
+        if watch:
+            self.call_after_refresh(self._start_watch, bench)
         self.query_one(Sidebar).fill(
             self.scan.topics, self.scan.modules, self.session.opened_paths
         )
@@ -772,16 +781,71 @@ class SmartbenchApp(App[int]):
 
     # --- watch ----------------------------------------------------------------------
 
+    def action_toggle_watch(self) -> None:
+        """Turn watch on or off; the first time for a module, ask about a build."""
+        bench = self.bench
+        if bench is None:
+            return
+        remembered = bench.spec.steps[0].module in self.session.watch_builds
+        if bench.spec.watch or remembered:
+            self.set_watch(bench, not bench.spec.watch)
+        else:
+            self._form("watch")
+
     def _command_watch(self, values: dict[str, str]) -> None:
         bench = self._require_bench()
         module = bench.spec.steps[0].module
         self.session.watch_builds[module] = {
-            "build": values.get("build", ""),
-            "src": values.get("src", ""),
+            "build": values.get("build", "").strip(),
+            "src": values.get("src", "").strip(),
         }
-        bench.spec.watch = not bench.spec.watch
-        bench._refresh_header()
+        self.set_watch(bench, True)
+
+    def set_watch(self, bench: BenchView, on: bool) -> None:
+        """Start or stop following the bench's module file."""
+        bench.spec.watch = on
+        if not on:
+            bench.stop_watch()
+            bench.set_watch_note("")
+            self.save()
+            return
+        self._start_watch(bench)
         self.save()
+
+    def _start_watch(self, bench: BenchView) -> None:
+        if not self.config.watch_enabled:
+            return
+        source = self._registered_source(bench.spec.steps[0])
+        path = watched_path(bench.spec, source)
+        if path is None:
+            bench.spec.watch = False
+            self.notify("no source file is known for this module", severity="error")
+            return
+        build = self.session.watch_builds.get(bench.spec.steps[0].module, {})
+        bench.start_watch(path, self._build_config(path, build))
+
+    def _registered_source(self, step: StepSpec) -> str | None:
+        if step.is_path:
+            return None
+        registry = self.services.open_registry()
+        try:
+            source: str | None = registry.describe(step.module).source
+            return source
+        except SmartbenchError:
+            return None
+        finally:
+            registry.close()
+
+    def _build_config(self, path: Path, build: dict[str, str]) -> BuildConfig | None:
+        from workbench.engine.watch import BuildConfig, default_source_dir
+
+        command = build.get("build", "")
+        if not command:
+            return None
+        source = Path(build["src"]).expanduser() if build.get("src") else None
+        source_dir = source or default_source_dir(path)
+        log_path = self.services.workspace / "logs" / f"build-{path.stem}.log"
+        return BuildConfig(command, source_dir, log_path, cwd=Path.cwd())
 
     # --- quitting -------------------------------------------------------------------
 

@@ -652,3 +652,38 @@ class BenchServices:
         import uuid
 
         return f"smartbench-run-{uuid.uuid4().hex[:10]}"
+
+
+# --- watch -------------------------------------------------------------------------
+
+
+def watch_window(spec: BenchSpec, rows: list[InputRow], limits: Limits) -> Any:
+    """The rows on screen as a fixed window the watcher re-runs with each build."""
+    from workbench.engine.broker import StoredBatch
+    from workbench.engine.window import ChainWindow
+
+    batches: tuple[Any, ...] = ()
+    if rows:
+        encoded, base_offset, base_timestamp = encode_rows(rows)
+        batch = StoredBatch(
+            spec.partition, base_offset, base_timestamp, base_offset, len(rows), encoded
+        )
+        batches = (batch,)
+    step = spec.steps[0]
+    initial = b"" if step.initial is None else step.initial.encode()
+    return ChainWindow(
+        batches,
+        params=dict(step.params),
+        initial=initial,
+        abi_version=spec.abi_version,
+        limits=limits,
+    )
+
+
+def watched_path(spec: BenchSpec, registered_source: str | None) -> Path | None:
+    """The file watch follows: the module's path, or a registered one's source."""
+    step = spec.steps[0]
+    if step.is_path:
+        return Path(step.module)
+    source = spec.source_path or registered_source
+    return Path(source) if source else None

@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 import time
 from array import array
-from typing import ClassVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -37,6 +38,7 @@ from workbench.bench import (
     load_step_module,
     run_topic,
     run_window,
+    watch_window,
 )
 from workbench.engine.types import ModuleKind
 from workbench.errors import SmartbenchError
@@ -46,10 +48,15 @@ from workbench.widgets.messages import (
     SearchFound,
     TopicRunFinished,
     TopicRunProgressed,
+    WatchEnded,
+    WatchEventArrived,
     WindowComputed,
 )
 from workbench.widgets.output_view import ALIGNED, STREAM, OutputView
 from workbench.widgets.record_view import InputView, RecordView
+
+if TYPE_CHECKING:
+    from workbench.engine.watch import BuildConfig
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +90,7 @@ class BenchView(Vertical):
         Binding("s", "toggle_scratch", "Scratch", tooltip="Type input by hand"),
         Binding("n", "produce", "Produce", show=False),
         Binding("l", "toggle_log", "Log", show=False),
+        Binding("d", "toggle_diff", "Diff", show=False),
         Binding("slash", "search", "Search", show=False),
         Binding("left_square_bracket", "step(-1)", "Prev step", show=False),
         Binding("right_square_bracket", "step(1)", "Next step", show=False),
@@ -118,6 +126,7 @@ class BenchView(Vertical):
         self._run_id = 0
         self._window_timer: Timer | None = None
         self._watch_note = ""
+        self._watcher: Any = None
 
     # --- layout ---------------------------------------------------------------------
 
@@ -132,6 +141,7 @@ class BenchView(Vertical):
                 yield Static(id="output-title", classes="pane-title")
                 yield OutputView(id="output")
         yield Static(id="error-panel", classes="error-panel")
+        yield Static(id="diff-panel", classes="diff-panel")
         yield RichLog(id="log-panel", max_lines=1000, wrap=True, markup=False)
         yield ProgressBar(id="run-progress", show_eta=False)
         with Horizontal(classes="stats-row"):
@@ -143,6 +153,7 @@ class BenchView(Vertical):
         self.query_one("#scratch", TextArea).display = self.spec.topic is None
         self.input_view.display = self.spec.topic is not None
         self.query_one("#error-panel").display = False
+        self.query_one("#diff-panel").display = False
         self.query_one("#log-panel").display = False
         self.query_one("#run-progress").display = False
         self.query_one("#search").display = False
@@ -472,9 +483,123 @@ class BenchView(Vertical):
         self.output_topic = None
 
     def close(self) -> None:
-        """The bench is closing: stop its runs and drop its temporary topic."""
+        """The bench is closing: stop its runs and watcher, drop its temporary topic."""
         self._cancel_topic_run()
+        self.stop_watch()
         self._drop_output_topic()
+
+    def on_unmount(self) -> None:
+        # A watcher blocks its thread until told to stop; never leave one behind.
+        self.stop_watch()
+        self._cancel_topic_run()
+
+    # --- watch ----------------------------------------------------------------------
+
+    def start_watch(self, path: Path, build: BuildConfig | None) -> None:
+        """Follow ``path``: reload on change, rebuild on source change, show diffs."""
+        self.stop_watch()
+        top, bottom = self._window_bounds()
+        rows = self.input_view.rows(top, bottom)
+        window = watch_window(self.spec, rows, self.services.limits)
+        self._watched_path = path
+        self.set_watch_note(f"watching {path.name}…")
+        self._watch_worker(path, window, build)
+
+    def stop_watch(self) -> None:
+        """Stop the watcher, if any."""
+        watcher = self._watcher
+        self._watcher = None
+        if watcher is not None:
+            watcher.stop()
+        for worker in self.workers_in("watch"):
+            worker.cancel()
+
+    @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
+    def _watch_worker(self, path: Path, window: Any, build: BuildConfig | None) -> None:
+        from workbench.engine.watch import ModuleWatcher
+        from workbench.engine.window import load_watched_module
+
+        watcher = ModuleWatcher(path, load_watched_module, window, build)
+        self._watcher = watcher
+        if get_current_worker().is_cancelled:
+            watcher.stop()
+        try:
+            for event in watcher.events():
+                self.post_message(WatchEventArrived(event))
+            self.post_message(WatchEnded(None))
+        except SmartbenchError as error:
+            self.post_message(WatchEnded(error.message))
+        except Exception as error:
+            log.exception("watching %s", path)
+            self.post_message(WatchEnded(f"watch stopped: {error}"))
+
+    @on(WatchEnded)
+    def _watch_ended(self, message: WatchEnded) -> None:
+        message.stop()
+        if message.error is not None:
+            self.spec.watch = False
+            self.set_watch_note("")
+            self.show_error(message.error)
+
+    @on(WatchEventArrived)
+    def _watch_event(self, message: WatchEventArrived) -> None:
+        from workbench.engine import watch as events
+
+        message.stop()
+        event = message.event
+        if isinstance(event, events.WatchStarted):
+            self.set_watch_note(f"watching {event.info.name}")
+        elif isinstance(event, events.Reloaded):
+            self._reloaded(event)
+        elif isinstance(event, events.ReloadFailed):
+            note = f"reload failed: {event.reason}; still running "
+            note += f"sha256:{event.old_sha[:8]}"
+            self.show_error(note)
+            self.notify(note, title="Watch", severity="error", timeout=8)
+        elif isinstance(event, events.BuildStarted):
+            self.set_watch_note(f"building: {event.command}")
+        elif isinstance(event, events.BuildQueued):
+            self.set_watch_note("sources changed during the build; one more queued")
+        elif isinstance(event, events.BuildSucceeded):
+            self.set_watch_note(f"built in {event.seconds:.1f} s")
+        elif isinstance(event, events.BuildFailed):
+            tail = "\n".join(f"  | {line}" for line in event.tail)
+            self.show_error(f"build failed: {event.reason}\n{tail}")
+            self.set_watch_note("build failed; old module kept")
+            self.notify(event.reason, title="Build failed", severity="error")
+
+    def _reloaded(self, event: Any) -> None:
+        info = event.info
+        stamp = time.strftime("%H:%M:%S")
+        self.set_watch_note(f"reloaded {stamp} ({event.latency_ms:.0f} ms)")
+        self.show_error(None)
+        self._show_diff(event.diff)
+        summary = event.diff.summary() if event.diff is not None else ""
+        self.notify(
+            f"{info.kind.value}, {human_size(info.size)}, sha256:{info.sha256[:8]}"
+            f" {summary}",
+            title=f"Reloaded {info.name}",
+        )
+        if self.spec.steps[0].is_path:
+            self.reload_modules()
+        else:
+            self.set_watch_note("source newer than registered — promote again")
+
+    def _show_diff(self, diff: Any) -> None:
+        panel = self.query_one("#diff-panel", Static)
+        text = Text()
+        if diff is not None:
+            styles = {"-": "red", "+": "green", "~": "yellow"}
+            for line in diff.lines[:200]:
+                text.append(diff.format_line(line) + "\n", styles[line.op.value])
+            text.append(diff.summary(), "bold")
+        panel.update(text)
+        panel.display = diff is not None
+
+    def action_toggle_diff(self) -> None:
+        """Show or hide the last reload's output diff."""
+        panel = self.query_one("#diff-panel")
+        panel.display = not panel.display
 
     # --- panels and titles ----------------------------------------------------------
 

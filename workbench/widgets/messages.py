@@ -63,3 +63,19 @@ class SearchFound(Message):
 
 class BenchChanged(Message):
     """A bench's spec changed; the app saves the session."""
+
+
+class WatchEventArrived(Message):
+    """The module watcher reported something (reload, failure, build progress)."""
+
+    def __init__(self, event: object) -> None:
+        super().__init__()
+        self.event = event
+
+
+class WatchEnded(Message):
+    """The watcher stopped: asked to, or it could not start (with the reason)."""
+
+    def __init__(self, error: str | None) -> None:
+        super().__init__()
+        self.error = error

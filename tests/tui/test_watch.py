@@ -1,0 +1,86 @@
+"""Watch in the app: toggle with a key, reload on a new file, show the diff."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+
+from tests.engine import wat_fixtures
+from tests.tui.helpers import (
+    TEST_CONFIG,
+    bench_spec,
+    current_bench,
+    make_topic,
+    screen_text,
+    wait_for,
+    wait_for_text,
+    wasm_file,
+)
+from workbench.app import SmartbenchApp
+from workbench.engine.broker import Broker
+from workbench.screens import FormScreen
+from workbench.session import Session, load_session
+
+WATCHING = replace(TEST_CONFIG, watch_enabled=True)
+
+
+def _replace_atomically(path: Path, fixture: str) -> None:
+    temporary = path.with_suffix(".tmp")
+    temporary.write_bytes(wat_fixtures.wasm(fixture))
+    os.replace(temporary, path)
+
+
+async def test_watch_reloads_a_rebuilt_module_and_shows_the_diff(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "words", ["alpha", "kiwi", "banana"])
+    module = wasm_file(tmp_path, "map")
+    session = Session(benches=[bench_spec(module, "words")], existed=True)
+    app = SmartbenchApp(workspace, broker, WATCHING, session=session)
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "BANANA")
+        await pilot.press("w")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "dialog")
+        await pilot.press("enter")
+        await wait_for_text(pilot, "watching map.wasm")
+
+        _replace_atomically(module, "filter")
+        await wait_for_text(pilot, "= 2 changed, 0 added, 1 removed, 0 unchanged")
+        await wait_for_text(pilot, "2 kept / 3")
+        bench = current_bench(app)
+        text = screen_text(app)
+        header = bench.header_text().plain
+
+        await pilot.press("w")
+        await pilot.pause()
+        stopped = not bench.spec.watch
+
+    assert "~ 0  ALPHA → alpha" in text
+    assert "- 1  KIWI" in text
+    assert "watch on" in header and "reloaded" in header
+    assert stopped
+    assert str(module) in load_session(workspace).watch_builds
+
+
+async def test_a_module_that_fails_to_load_keeps_the_old_one_running(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "words", ["alpha", "kiwi"])
+    module = wasm_file(tmp_path, "map")
+    spec = bench_spec(module, "words")
+    spec.watch = True
+    session = Session(benches=[spec], existed=True)
+    app = SmartbenchApp(workspace, broker, WATCHING, session=session)
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "watching map.wasm")
+        _replace_atomically(module, "no_transform")
+        await wait_for_text(pilot, "reload failed")
+        await pilot.press("down")
+        bench = current_bench(app)
+        await wait_for(pilot, lambda: bench.input_view.cursor == 1, "the cursor")
+        kept_output = bench.output_view.render_row(1).plain
+
+    assert kept_output == "KIWI"
