@@ -95,3 +95,37 @@ def test_smartbench_opens_the_samples_and_quits_on_ctrl_q(
     tmux.wait_for("smartbench exited 0")
     log = tmp_path / "state" / "smartbench.log"
     assert not log.exists() or "Traceback" not in log.read_text()
+
+
+def test_ctrl_q_quits_while_a_module_spins(
+    tmux: Tmux, workspace: Path, tmp_path: Path
+) -> None:
+    from tests.tui.helpers import make_topic, wasm_file
+    from workbench.engine.broker import Broker
+
+    broker = Broker.open(workspace)
+    make_topic(broker, "words", ["alpha", "beta"])
+    broker.close()
+    module = wasm_file(tmp_path, "infinite_loop")
+    environment = {
+        "SMARTBENCH_HOME": str(workspace),
+        "SMARTBENCH_STATE_DIR": str(tmp_path / "state"),
+        "SMARTBENCH_NO_SAMPLES": "1",
+        "TERM": "xterm-256color",
+        "PATH": os.environ.get("PATH", ""),
+    }
+    exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in environment.items())
+    program = f"{shlex.quote(sys.executable)} -m workbench {shlex.quote(str(module))}"
+    tmux.start(
+        f"cd {shlex.quote(str(REPO_ROOT))} && env {exports} {program} --topic words; "
+        "echo smartbench exited $?; sleep 60",
+        100,
+        30,
+    )
+
+    # The module spins for its whole 5 s budget; quit while it does.
+    tmux.wait_for("Input · words · 2 records")
+    assert "time budget" not in tmux.screen()
+    tmux.keys("C-q")
+    screen = tmux.wait_for("smartbench exited 0")
+    assert "Traceback" not in screen

@@ -684,6 +684,8 @@ class BenchView(Vertical):
 
     def _count_text(self, kind: ModuleKind) -> str:
         summary = self.run_summary
+        if summary is not None and summary.failure is not None:
+            return "run failed"
         if summary is not None and not summary.cancelled and self.step is None:
             records_in, records_out = summary.records_in, summary.records_out
         elif self.run_progress is not None:
