@@ -13,7 +13,19 @@ its timeout) reports its last lines and keeps the old module.
 
 Everything comes out of :meth:`ModuleWatcher.events` as typed events, so a headless
 loop and a Textual thread worker drive it the same way; :meth:`ModuleWatcher.stop`
-ends it promptly from any thread. No UI toolkit is imported here.
+ends it promptly from any thread. No UI toolkit is imported here. In a thread
+worker, iterate the events and post each one as a message; stop the watcher when
+the worker is cancelled or the bench closes::
+
+    watcher = ModuleWatcher(
+        path, load_watched_module, ChainWindow(batches, params=params), build
+    )
+    for event in watcher.events():  # compiles and runs in this thread
+        app.post_message(WatchEventArrived(event))
+
+:class:`workbench.engine.window.ChainWindow` is the usual runner (a topic window,
+or typed records via ``batch_from_values``); each diff line's ``op`` picks its
+colour.
 """
 
 from __future__ import annotations
