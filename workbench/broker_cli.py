@@ -6,10 +6,18 @@ import argparse
 import sys
 from pathlib import Path
 
-from workbench.engine.broker import Broker, RecordTooLargeError
+from workbench.engine.batches import decode_fields, encode_batch
+from workbench.engine.broker import Broker, RecordTooLargeError, now_ms
 from workbench.engine.manifest import read_manifest
-from workbench.errors import EXIT_OK, EXIT_RUNTIME, RecordsRefusedError, UsageError
+from workbench.errors import (
+    EXIT_OK,
+    EXIT_RUNTIME,
+    ModuleRuntimeError,
+    RecordsRefusedError,
+    UsageError,
+)
 from workbench.produce_input import LineTooLongError, read_all, read_chunks
+from workbench.stream_modules import chain_builder, module_plan
 from workbench.tables import human_size, render_table
 from workbench.workspace import Workspace, open_workspace
 
@@ -93,13 +101,53 @@ class _Producer:
         )
         self.interactive = args.file is None and sys.stdin.isatty()
         self.skipped = 0
+        plan = module_plan(args, workspace)
+        self.chain = None if plan is None else chain_builder(plan, _no_lookback)(0)
+        self.records_in = 0
 
     def send(self, values: list[bytes], keys: list[bytes | None] | None) -> None:
-        if values:
+        if self.chain is not None and values:
+            self._send_transformed(values, keys)
+        elif values:
             self.broker.produce(self.topic, values, keys, partition=self.partition)
         if self.interactive:
             for _ in values:
                 print("Ok!", flush=True)
+
+    def _send_transformed(
+        self, values: list[bytes], keys: list[bytes | None] | None
+    ) -> None:
+        # What is stored is the chain's output, as on a Fluvio producer: one
+        # engine call per chunk, input offsets counting the records read so far.
+        assert self.chain is not None
+        now = now_ms()
+        result = self.chain.process(encode_batch(values, keys), self.records_in, now)
+        self.records_in += len(values)
+        for data in (result.stdout, result.stderr):
+            if data:
+                sys.stderr.buffer.write(data)
+                sys.stderr.flush()
+        for notice in result.notices:
+            print(notice, file=sys.stderr)
+        if result.failure is not None:
+            raise ModuleRuntimeError(result.failure)
+
+        fields = decode_fields(result.output)
+        if fields:
+            out_keys = [field[2] for field in fields]
+            self.broker.produce(
+                self.topic,
+                [field[3] for field in fields],
+                out_keys if any(key is not None for key in out_keys) else None,
+                [now + field[1] for field in fields],
+                partition=self.partition,
+            )
+        if result.error is not None:
+            raise ModuleRuntimeError(result.error.render())
+
+    def close(self) -> None:
+        if self.chain is not None:
+            self.chain.close()
 
     def split(
         self, first_line: int, lines: list[bytes]
@@ -145,9 +193,14 @@ def produce(args: argparse.Namespace) -> int:
         else:
             _produce_lines(producer, fd)
     finally:
+        producer.close()
         if source is not None:
             source.close()
     return EXIT_RUNTIME if producer.skipped else EXIT_OK
+
+
+def _no_lookback(partition: int) -> None:
+    return None
 
 
 def _check_produce_options(args: argparse.Namespace) -> None:

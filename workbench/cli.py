@@ -18,14 +18,19 @@ from workbench.errors import EXIT_INTERRUPTED, EXIT_USAGE, SmartbenchError
 APP_HANDLER = "workbench.app:run_app"
 
 
-def _configure_logging() -> None:
+def state_dir() -> str:
+    """Where logs and history live: ``$SMARTBENCH_STATE_DIR`` or the user state dir."""
     from platformdirs import user_state_dir
 
-    state_dir = os.environ.get("SMARTBENCH_STATE_DIR") or user_state_dir("smartbench")
+    return os.environ.get("SMARTBENCH_STATE_DIR") or user_state_dir("smartbench")
+
+
+def _configure_logging() -> None:
+    folder = state_dir()
     try:
-        os.makedirs(state_dir, exist_ok=True)
+        os.makedirs(folder, exist_ok=True)
         handler: logging.Handler = logging.FileHandler(
-            os.path.join(state_dir, "smartbench.log"), delay=True, encoding="utf-8"
+            os.path.join(folder, "smartbench.log"), delay=True, encoding="utf-8"
         )
     except OSError:
         handler = logging.NullHandler()
@@ -64,17 +69,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(arguments)
     _configure_logging()
+    return execute(args)
 
-    try:
-        command = getattr(args, "command", None)
-        if command is None:
-            group_parser = getattr(args, "group_parser", None)
-            if group_parser is not None:
-                group_parser.print_help(sys.stderr)
-                return EXIT_USAGE
-            return _run_app(args)
+
+def _dispatch(args: argparse.Namespace) -> int:
+    command = getattr(args, "command", None)
+    if command is not None:
         exit_code: int = command.load_handler()(args)
         return exit_code
+    group_parser = getattr(args, "group_parser", None)
+    if group_parser is not None:
+        group_parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    return _run_app(args)
+
+
+def execute(args: argparse.Namespace) -> int:
+    """Run a parsed command line (no command opens the app); errors → exit codes."""
+    try:
+        return _dispatch(args)
     except SmartbenchError as error:
         print(error.message, file=sys.stderr)
         return error.exit_code

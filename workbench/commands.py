@@ -244,6 +244,36 @@ TEST_COMMANDS: tuple[Command, ...] = (
 
 # --- broker: topic, partition, produce, consume ---------------------------------
 
+SMARTMODULE_NAME_ARGUMENT = arg(
+    "--smartmodule",
+    "--sm",
+    help="a registered SmartModule to run",
+    dest="smartmodule",
+    metavar="NAME",
+)
+SMARTMODULE_PATH_ARGUMENT = arg(
+    "--smartmodule-path",
+    "--sm_path",
+    help="a local .wasm SmartModule to run",
+    dest="smartmodule_path",
+    metavar="PATH",
+)
+LEGACY_KIND_ARGUMENTS = tuple(
+    arg(
+        f"--{kind}",
+        help=f"run a {kind} module (a path if such a file exists, else a "
+        "registered name); its kind is checked",
+        dest=kind.replace("-", "_"),
+        metavar="PATH-OR-NAME",
+    )
+    for kind in ("filter", "map", "filter-map", "array-map", "aggregate")
+)
+INITIAL_FILE_ARGUMENT = arg(
+    "--initial",
+    help="file holding the aggregate's starting accumulator (raw bytes)",
+    metavar="FILE",
+)
+
 _MAX_RECORD_SIZE_ARGUMENT = arg(
     "--max-record-size",
     help="largest record accepted, in bytes (default 8388608, 8 MiB)",
@@ -337,6 +367,9 @@ BROKER_COMMANDS: tuple[Command, ...] = (
                 metavar="N",
             ),
             _MAX_RECORD_SIZE_ARGUMENT,
+            SMARTMODULE_NAME_ARGUMENT,
+            SMARTMODULE_PATH_ARGUMENT,
+            *MODULE_RUN_ARGUMENTS,
         ),
     ),
     Command(
@@ -449,6 +482,11 @@ BROKER_COMMANDS: tuple[Command, ...] = (
                     "ReadUncommitted",
                 ),
             ),
+            SMARTMODULE_NAME_ARGUMENT,
+            SMARTMODULE_PATH_ARGUMENT,
+            *LEGACY_KIND_ARGUMENTS,
+            INITIAL_FILE_ARGUMENT,
+            *MODULE_RUN_ARGUMENTS,
         ),
         mutually_exclusive=(("-B", "-H", "-T", "--start"),),
     ),
@@ -614,6 +652,7 @@ def all_commands() -> tuple[Command, ...]:
         + REGISTRY_COMMANDS
         + WATCH_COMMANDS
         + APP_COMMANDS
+        + REPL_COMMANDS
     )
 
 
@@ -704,3 +743,20 @@ def build_parser(commands: Iterable[Command] | None = None) -> argparse.Argument
         else:
             _add_command(group_parsers[command.path[0]], command, command.path[1])
     return parser
+
+
+# --- the REPL ---------------------------------------------------------------------
+
+REPL_COMMANDS: tuple[Command, ...] = (
+    Command(
+        path=("repl",),
+        summary="an interactive prompt for every command, with completion",
+        usage="smartbench repl [--workspace DIR]",
+        description=(
+            "Type any smartbench command without the program name. Tab completes "
+            "commands, flags, topics and modules; the bottom line shows the usage "
+            "of the command being typed; help lists commands; exit or Ctrl+D leaves."
+        ),
+        handler="workbench.repl:run_repl",
+    ),
+)

@@ -23,10 +23,12 @@ from workbench.consume_formats import OutRecord, RecordPrinter
 from workbench.engine.batches import iter_fields
 from workbench.engine.broker import Broker, StoredBatch
 from workbench.errors import EXIT_OK, EXIT_RUNTIME, UsageError
-from workbench.workspace import open_workspace
+from workbench.stream_modules import chain_builder, module_plan
+from workbench.workspace import Workspace, open_workspace
 
 if TYPE_CHECKING:
-    from workbench.engine.chain import Chain
+    from workbench.engine.chain import Chain, LookbackSource
+    from workbench.engine.types import LookbackConfig
 
 END_REACHED_MESSAGE = "End-offset has been reached; exiting"
 POLL_SECONDS = 0.05
@@ -72,6 +74,10 @@ def consume(args: argparse.Namespace) -> int:
     broker = workspace.broker
     cursors = _cursors(args, broker)
     chain_factory = _chain_factory(args, workspace)
+    if chain_factory is not None:
+        # Every partition's chain runs init (and look_back) before any record.
+        for cursor in cursors:
+            cursor.chain = chain_factory(cursor.partition)
     _status_line(args)
 
     out = sys.stdout.buffer
@@ -162,9 +168,22 @@ def _status_line(args: argparse.Namespace) -> None:
     print(f"\x1b[1m{text}\x1b[0m", file=sys.stderr)
 
 
-def _chain_factory(args: argparse.Namespace, workspace: object) -> ChainFactory | None:
-    # TODO(broker): SmartModule flags on consume arrive with the shared flag code.
-    return None
+def _chain_factory(
+    args: argparse.Namespace, workspace: Workspace
+) -> ChainFactory | None:
+    plan = module_plan(args, workspace)
+    if plan is None:
+        return None
+    broker = workspace.broker
+    topic: str = args.topic
+
+    def lookback_for(partition: int) -> LookbackSource:
+        def history(step_index: int, config: LookbackConfig) -> bytes | None:
+            return broker.history(topic, partition, config.last, config.age_seconds)
+
+        return history
+
+    return chain_builder(plan, lookback_for)
 
 
 def _consume_loop(

@@ -242,3 +242,29 @@ def test_unknown_topic_is_not_found(broker: Broker) -> None:
         broker.produce("ghost", [b"x"])
     with pytest.raises(NotFoundError):
         list(broker.read_batches("ghost", 0))
+
+
+def test_history_gives_the_last_records_and_those_young_enough(
+    broker: Broker,
+) -> None:
+    broker.create_topic("past")
+    assert broker.history("past", 0, last=5) is None
+    broker.produce("past", [b"old", b"mid"], timestamps=[1_000, 50_000])
+    broker.produce("past", [b"new"], timestamps=[90_000])
+
+    last_two = decode_records(broker.history("past", 0, last=2) or b"")
+    young = decode_records(
+        broker.history("past", 0, age_seconds=45, now=100_000) or b""
+    )
+    both = decode_records(
+        broker.history("past", 0, last=1, age_seconds=1000, now=100_000) or b""
+    )
+
+    assert [r.value for r in last_two] == [b"mid", b"new"]
+    assert [r.value for r in young] == [b"new"]
+    assert [r.value for r in both] == [b"new"]
+    # Records keep the deltas of their own stored batch.
+    assert [(r.offset_delta, r.timestamp_delta) for r in last_two] == [
+        (1, 49_000),
+        (0, 0),
+    ]

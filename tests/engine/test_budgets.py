@@ -119,3 +119,29 @@ def test_bad_sizes_are_refused_with_a_message(text: str) -> None:
 def test_bad_durations_are_refused_with_a_message(text: str) -> None:
     with pytest.raises(ValueError, match="invalid duration"):
         parse_duration(text)
+
+
+def test_refused_allocation_reported_by_the_guest_is_the_memory_limit() -> None:
+    limits = Limits(memory_bytes=1 << 20)
+
+    with Chain.build([StepConfig(load("allocation_failure"))], limits=limits) as chain:
+        result = chain.process(ONES, 40, 0)
+
+    assert result.failure == (
+        "allocation_failure.wasm: module exceeded its 1 MiB memory limit on the "
+        "batch starting at offset 40"
+    )
+    assert result.stderr == b"memory allocation of 2000000 bytes failed\n"
+
+
+def test_an_allocation_failure_within_the_limit_is_a_panic() -> None:
+    step = StepConfig(load("capped_allocation_failure"))
+
+    with Chain.build([step], limits=Limits(memory_bytes=1 << 20)) as chain:
+        result = chain.process(ONES, 0, 0)
+
+    assert result.failure == (
+        "capped_allocation_failure.wasm: module panicked (wasm trap: unreachable) "
+        "on the batch starting at offset 0"
+    )
+    assert result.stderr == b"memory allocation of 2000000 bytes failed\n"

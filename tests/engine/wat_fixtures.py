@@ -794,6 +794,24 @@ TRAPPING_LOOK_BACK = r"""
   (func (export "filter") (param i32 i32 i32) (result i32) (i32.const 0))
 """
 
+# Like a Rust guest whose allocator is refused: print the std message, abort.
+ALLOCATION_FAILURE = r"""
+  (import "wasi_snapshot_preview1" "fd_write"
+    (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "env" "copy_records" (func $copy_records (param i32 i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 100) "memory allocation of 2000000 bytes failed\n")
+  (func (export "alloc") (param i32) (result i32) (i32.const 1024))
+  (func (export "filter") (param i32 i32 i32) (result i32)
+    (if (i32.eq (memory.grow (i32.const 31)) (i32.const -1))
+      (then
+        (i32.store (i32.const 0) (i32.const 100))
+        (i32.store (i32.const 4) (i32.const 42))
+        (drop (call $fd_write (i32.const 2) (i32.const 0) (i32.const 1) (i32.const 8)))
+        unreachable))
+    (i32.const 0))
+"""
+
 EXITS = r"""
   (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
   (import "env" "copy_records" (func $copy_records (param i32 i32)))
@@ -821,6 +839,11 @@ _SOURCES: dict[str, str] = {
     "failing_init": FAILING_INIT,
     "looping_init": LOOPING_INIT,
     "exits": EXITS,
+    "allocation_failure": ALLOCATION_FAILURE,
+    # The module's own maximum refuses the growth, not the host's limit.
+    "capped_allocation_failure": ALLOCATION_FAILURE.replace(
+        '(memory (export "memory") 1)', '(memory (export "memory") 1 2)'
+    ),
     "trapping_look_back": TRAPPING_LOOK_BACK,
     **{name: _HOSTILE_PRELUDE + body for name, body in HOSTILE.items()},
 }

@@ -38,7 +38,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-from workbench.engine.batches import encode_batch, iter_fields, slice_batch
+from workbench.engine.batches import (
+    decode_fields,
+    encode_batch,
+    iter_fields,
+    record_spans,
+    slice_batch,
+)
 from workbench.errors import (
     NotFoundError,
     RecordsRefusedError,
@@ -720,6 +726,44 @@ class Broker:
                     )
                 )
         return records
+
+    def history(
+        self,
+        topic: str,
+        partition: int,
+        last: int = 0,
+        age_seconds: float | None = None,
+        now: int | None = None,
+    ) -> bytes | None:
+        """Records a ``look_back`` step sees, as one record list; None when empty.
+
+        The last ``last`` records up to the high watermark and/or those younger
+        than ``age_seconds`` (at most ``last`` of them when both are given).
+        Records keep the deltas of their own stored batch, as Fluvio hands them
+        over (with base offset and base timestamp 0).
+        """
+        self.high_watermark(topic, partition)  # unknown topic or partition fails
+        info = self.partitions(topic)[partition]
+        if info.hw == info.base:
+            return None
+        start = max(info.base, info.hw - last) if last > 0 else info.base
+        cutoff = None
+        if age_seconds is not None:
+            cutoff = (now_ms() if now is None else now) - int(age_seconds * 1000)
+
+        parts: list[bytes] = []
+        count = 0
+        for batch in self.read_batches(topic, partition, start, info.hw):
+            if cutoff is None:
+                parts.append(batch.records[4:])
+                count += batch.count
+                continue
+            spans = record_spans(batch.records)
+            for index, fields in enumerate(decode_fields(batch.records)):
+                if batch.base_timestamp + fields[1] >= cutoff:
+                    parts.append(batch.records[spans[index] : spans[index + 1]])
+                    count += 1
+        return count.to_bytes(4, "big") + b"".join(parts)
 
 
 def _trimmed(

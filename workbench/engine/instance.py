@@ -14,6 +14,7 @@ whose text says what happened in the user's terms.
 from __future__ import annotations
 
 import ctypes
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -29,6 +30,8 @@ from workbench.engine.units import format_bytes, format_duration
 _I32 = wasmtime.ValType.i32()
 _COPY_RECORDS_TYPE = wasmtime.FuncType([_I32, _I32], [])
 _U32_MASK = 0xFFFFFFFF
+# What Rust's default allocation-error handler prints before aborting.
+_ALLOCATION_FAILED = re.compile(rb"memory allocation of (\d+) bytes failed")
 
 
 class CallFailure(Exception):
@@ -80,6 +83,7 @@ class _Capture:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._reader: BinaryIO | None = None
+        self._pending = b""
 
     def start(self) -> None:
         """Forget what was read before; the new store truncates the file."""
@@ -87,13 +91,20 @@ class _Capture:
             self._reader.close()
         self._reader = None
 
-    def take(self) -> bytes:
-        """What the guest wrote since the last call."""
+    def peek(self) -> bytes:
+        """What the guest wrote since the last take, keeping it for the take."""
         if self._reader is None:
             if not self.path.exists():
-                return b""
+                return self._pending
             self._reader = self.path.open("rb")
-        return self._reader.read()
+        self._pending += self._reader.read()
+        return self._pending
+
+    def take(self) -> bytes:
+        """What the guest wrote since the last take."""
+        written = self.peek()
+        self._pending = b""
+        return written
 
     def close(self) -> None:
         if self._reader is not None:
@@ -279,15 +290,30 @@ class Instance:
             budget = format_duration(self.limits.time_budget)
             return f"exceeded its {budget} time budget"
 
-        # wasmtime-py refuses growth past the limit by returning -1 from
-        # memory.grow; the guest then traps. Only a memory already past half the
-        # limit can have been refused (instances are rebuilt below that).
-        if self.memory_size > self.limits.memory_bytes // 2:
+        if self._growth_was_refused():
             limit = format_bytes(self.limits.memory_bytes)
             return f"exceeded its {limit} memory limit"
         if code == wasmtime.TrapCode.UNREACHABLE:
             return "panicked (wasm trap: unreachable)"
         return f"crashed ({last_line(trap.message)})"
+
+    def _growth_was_refused(self) -> bool:
+        # wasmtime-py refuses growth past the limit by returning -1 from
+        # memory.grow, and the guest then traps. A Rust guest built for WASI says
+        # how much it asked for; otherwise only a memory already past half the
+        # limit can have been refused, since instances are rebuilt below that.
+        size = self.memory_size
+        failed = _ALLOCATION_FAILED.search(self._stderr.peek())
+        if failed is None:
+            return size > self.limits.memory_bytes // 2
+        wanted = size + int(failed.group(1))
+        return self.limits.memory_bytes < wanted <= self._declared_maximum
+
+    @property
+    def _declared_maximum(self) -> int:
+        """The module's own cap on its memory, in bytes (4 GiB when none)."""
+        pages = self._memory.type(self._store).limits.max
+        return (1 << 32) if pages is None else pages * 65536
 
 
 def _describe_error(error: wasmtime.WasmtimeError) -> str:
