@@ -28,6 +28,7 @@ from workbench.engine.types import (
     ModuleInfo,
     ModuleKind,
     ProcessResult,
+    TransformError,
 )
 from workbench.engine.units import format_bytes
 from workbench.errors import ModuleRuntimeError, RecordsRefusedError
@@ -202,15 +203,9 @@ class Chain:
         try:
             notices = self._refresh_stale_steps()
         except ModuleRuntimeError as error:
-            return ProcessResult(
-                output=EMPTY_RECORD_LIST,
-                records_in=records_in,
-                records_out=0,
-                failure=error.message,
-            )
-        outputs: list[bytes] = []
-        stdout: list[bytes] = []
-        stderr: list[bytes] = []
+            return _BatchRun(records_in, [], keep_steps).failed(error.message)
+
+        run = _BatchRun(records_in, notices, keep_steps)
         current = records
         for step in self._steps:
             try:
@@ -218,32 +213,14 @@ class Chain:
             except CallFailure as failure:
                 if failure.trapped:
                     step.stale_reason = "failure"
-                return ProcessResult(
-                    output=EMPTY_RECORD_LIST,
-                    records_in=records_in,
-                    records_out=0,
-                    failure=self._failure_text(step, failure, base_offset),
-                    stdout=b"".join(stdout) + step.instance.take_stdout(),
-                    stderr=b"".join(stderr) + step.instance.take_stderr(),
-                    step_outputs=tuple(outputs) if keep_steps else None,
-                    notices=tuple(notices),
-                )
+                run.collect_logs(step.instance)
+                return run.failed(self._failure_text(step, failure, base_offset))
 
-            stdout.append(step.instance.take_stdout())
-            stderr.append(step.instance.take_stderr())
-            outputs.append(output.successes)
+            run.collect_logs(step.instance)
+            run.collect_output(output.successes)
             self._note_memory_growth(step)
             if output.error is not None or step is self._steps[-1]:
-                return ProcessResult(
-                    output=output.successes,
-                    records_in=records_in,
-                    records_out=output.count,
-                    error=output.error,
-                    stdout=b"".join(stdout),
-                    stderr=b"".join(stderr),
-                    step_outputs=tuple(outputs) if keep_steps else None,
-                    notices=tuple(notices),
-                )
+                return run.finished(output)
             current = output.successes
         raise AssertionError("unreachable: the last step always returns")
 
@@ -362,6 +339,51 @@ class Chain:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+
+class _BatchRun:
+    """What one ``process`` call gathers from its steps on the way."""
+
+    def __init__(self, records_in: int, notices: list[str], keep_steps: bool) -> None:
+        self.records_in = records_in
+        self.notices = tuple(notices)
+        self.keep_steps = keep_steps
+        self.outputs: list[bytes] = []
+        self.stdout: list[bytes] = []
+        self.stderr: list[bytes] = []
+
+    def collect_logs(self, instance: Instance) -> None:
+        self.stdout.append(instance.take_stdout())
+        self.stderr.append(instance.take_stderr())
+
+    def collect_output(self, successes: bytes) -> None:
+        self.outputs.append(successes)
+
+    def finished(self, output: abi.TransformOutput) -> ProcessResult:
+        return self._result(output.successes, output.count, error=output.error)
+
+    def failed(self, message: str) -> ProcessResult:
+        return self._result(EMPTY_RECORD_LIST, 0, failure=message)
+
+    def _result(
+        self,
+        records: bytes,
+        count: int,
+        *,
+        error: TransformError | None = None,
+        failure: str | None = None,
+    ) -> ProcessResult:
+        return ProcessResult(
+            output=records,
+            records_in=self.records_in,
+            records_out=count,
+            error=error,
+            failure=failure,
+            stdout=b"".join(self.stdout),
+            stderr=b"".join(self.stderr),
+            step_outputs=tuple(self.outputs) if self.keep_steps else None,
+            notices=self.notices,
+        )
 
 
 def _instantiate(

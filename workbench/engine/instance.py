@@ -21,6 +21,7 @@ from typing import BinaryIO
 
 import wasmtime
 
+from workbench.engine.fastcall import I32Call
 from workbench.engine.module import LoadedModule, last_line
 from workbench.engine.runtime import deadline_ticks, engine
 from workbench.engine.scanner import attach_scanner
@@ -71,7 +72,7 @@ class _OutputSlot:
     def __init__(self) -> None:
         self.buffer: tuple[int, int] | None = None
 
-    def copy_records(self, caller: wasmtime.Caller, pointer: int, length: int) -> None:
+    def copy_records(self, pointer: int, length: int) -> None:
         # Only the last call counts, and the bytes are read after the guest
         # returns, as Fluvio does.
         self.buffer = (_unsigned32(pointer), _unsigned32(length))
@@ -147,7 +148,6 @@ class Instance:
             "copy_records",
             _COPY_RECORDS_TYPE,
             self._slot.copy_records,
-            access_caller=True,
         )
         self._arm()
         try:
@@ -162,10 +162,12 @@ class Instance:
         assert isinstance(memory, wasmtime.Memory)
         self._memory = memory
         info = self.loaded.info
-        self._alloc = _as_func(exports["alloc"])
-        self._transform = _as_func(exports[info.kind.export_name])
-        self._init = _as_func(exports["init"]) if info.has_init else None
-        self._look_back = _as_func(exports["look_back"]) if info.has_look_back else None
+        self._alloc = _entry(exports["alloc"], 1)
+        self._transform = _entry(exports[info.kind.export_name], 3)
+        self._init = _entry(exports["init"], 3) if info.has_init else None
+        self._look_back = (
+            _entry(exports["look_back"], 3) if info.has_look_back else None
+        )
         self._scan = attach_scanner(self._store, memory)
 
     def _wasi_config(self) -> wasmtime.WasiConfig:
@@ -222,9 +224,7 @@ class Instance:
         assert self._look_back is not None
         return self._call(self._look_back, payload)
 
-    def _call(
-        self, function: wasmtime.Func, payload: bytes, *, scan: bool = False
-    ) -> Reply:
+    def _call(self, function: I32Call, payload: bytes, *, scan: bool = False) -> Reply:
         self._slot.buffer = None
         try:
             pointer = self._pass_input(payload)
@@ -322,9 +322,10 @@ def _describe_error(error: wasmtime.WasmtimeError) -> str:
     return f"failed: {last_line(str(error))}"
 
 
-def _as_func(item: object) -> wasmtime.Func:
+def _entry(item: object, arity: int) -> I32Call:
+    # Signatures were checked when the module was loaded.
     assert isinstance(item, wasmtime.Func)
-    return item
+    return I32Call(item, arity)
 
 
 def _signed32(value: int) -> int:

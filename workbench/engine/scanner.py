@@ -13,6 +13,7 @@ import threading
 
 import wasmtime
 
+from workbench.engine.fastcall import I32Call
 from workbench.engine.runtime import engine
 
 # scan(pos, end) -> the position after the record list starting at pos, or -1 when
@@ -73,9 +74,9 @@ def _scanner_module() -> wasmtime.Module:
         return _compiled
 
 
-def attach_scanner(store: wasmtime.Store, memory: wasmtime.Memory) -> wasmtime.Func:
+def attach_scanner(store: wasmtime.Store, memory: wasmtime.Memory) -> I32Call:
     """Instantiate the scanner over ``memory``; returns ``scan(pos, end) -> int``."""
     instance = wasmtime.Instance(store, _scanner_module(), [memory])
     scan = instance.exports(store)["scan"]
     assert isinstance(scan, wasmtime.Func)
-    return scan
+    return I32Call(scan, 2)
