@@ -6,7 +6,9 @@ import argparse
 from pathlib import Path
 
 import pytest
+import wasmtime
 
+from tests.cli.wat_modules import module_wat
 from workbench.config import EngineSettings
 from workbench.engine.types import Limits
 from workbench.errors import ModuleLoadError, UsageError
@@ -17,6 +19,7 @@ from workbench.module_args import (
     engine_limits,
     is_path_like,
     parse_params,
+    plan_chain,
     resolve_uses,
     transform_steps,
 )
@@ -126,3 +129,41 @@ def test_resolve_uses(tmp_path: Path) -> None:
     with pytest.raises(ModuleLoadError) as caught:
         resolve_uses("wrong", tmp_path, resolve)
     assert caught.value.message == "smartmodule wrong not found"
+
+
+@pytest.fixture
+def uppercase_wasm(tmp_path: Path) -> Path:
+    path = tmp_path / "uppercase.wasm"
+    path.write_bytes(bytes(wasmtime.wat2wasm(module_wat("uppercase"))))
+    return path
+
+
+def test_plan_for_one_module_path(uppercase_wasm: Path) -> None:
+    args = _args(
+        params=["k=v"], aggregate_initial="7", abi_version=25, memory_limit="8MiB"
+    )
+    plan = plan_chain(args, str(uppercase_wasm))
+    (step,) = plan.steps
+    assert step.module.info.name == "uppercase.wasm"
+    assert step.params == {"k": "v"}
+    assert step.initial == b"7"
+    assert plan.abi_version == 25
+    assert plan.limits == Limits(memory_bytes=8 << 20)
+
+
+def test_plan_for_a_registered_name(uppercase_wasm: Path) -> None:
+    registered = {"shout": uppercase_wasm}
+    plan = plan_chain(_args(), module_name="shout", resolver=registered.get)
+    assert [step.module.info.name for step in plan.steps] == ["shout"]
+
+    with pytest.raises(ModuleLoadError, match="smartmodule whisper not found"):
+        plan_chain(_args(), module_name="whisper", resolver=registered.get)
+
+
+def test_plan_needs_a_module_or_a_chain(uppercase_wasm: Path) -> None:
+    with pytest.raises(UsageError, match="no module given"):
+        plan_chain(_args())
+    chain = _args(transforms_line=[f'{{"uses":"{uppercase_wasm}"}}'])
+    with pytest.raises(UsageError, match="give one module or a chain"):
+        plan_chain(chain, str(uppercase_wasm))
+    assert len(plan_chain(chain).steps) == 1

@@ -9,6 +9,7 @@ import pytest
 from workbench.engine.transforms import (
     TransformStep,
     load_transforms_file,
+    parse_humantime,
     parse_transform_line,
     parse_transforms,
 )
@@ -131,3 +132,20 @@ def test_transform_line() -> None:
     assert caught.value.message.startswith("unable to parse `transform` argument: ")
     with pytest.raises(UsageError, match="missing field `uses`"):
         parse_transform_line('{"with":{}}')
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("12 s", 12.0), ("500ms", 0.5), ("2 days", 172800.0), ("1h30m", 5400.0)],
+)
+def test_humantime(text: str, seconds: float) -> None:
+    assert parse_humantime(text) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [("", "it is empty"), ("5", "`5` needs a unit"), ("5 fortnights", "unknown unit")],
+)
+def test_bad_humantime(text: str, reason: str) -> None:
+    with pytest.raises(ValueError, match=reason):
+        parse_humantime(text)

@@ -7,8 +7,8 @@ module reads them, fills gaps from the workspace ``config.toml``, finds and load
 each module, and returns the steps and settings :meth:`Chain.build` takes.
 
 A ``uses:`` value is a path when it ends in ``.wasm`` or starts with ``/``, ``./``,
-``../`` or ``~`` (relative to the transforms file); anything else is a name in the
-workspace's SmartModule registry.
+``../`` or ``~`` (relative to the transforms file, or to the current directory for
+``--transforms-line``); anything else is a name in the workspace's registry.
 """
 
 from __future__ import annotations
@@ -151,9 +151,13 @@ def resolve_uses(uses: str, base_dir: Path, resolver: Resolver) -> ModuleSource:
     if is_path_like(uses):
         path = Path(uses).expanduser()
         return path if path.is_absolute() else base_dir / path
-    found = resolver(uses)
+    return _registered(uses, resolver)
+
+
+def _registered(name: str, resolver: Resolver) -> ModuleSource:
+    found = resolver(name)
     if found is None:
-        raise ModuleLoadError(f"smartmodule {uses} not found")
+        raise ModuleLoadError(f"smartmodule {name} not found")
     return found
 
 
@@ -185,20 +189,21 @@ def chain_steps(
 
 def plan_chain(
     args: argparse.Namespace,
-    module: str | None,
+    module: str | None = None,
     *,
+    module_name: str | None = None,
     lookback: LookbackConfig | None = None,
     resolver: Resolver | None = None,
 ) -> ChainPlan:
-    """Steps and settings from the shared flags plus one module path (or a chain).
+    """Steps and settings from the shared flags plus one module (or a chain).
 
-    ``module`` is the single module's path (``--wasm-file``, ``--smartmodule-path``);
-    with ``-t``/``--transforms-line`` it must be None.
+    ``module`` is a single module's path (``--wasm-file``, ``--smartmodule-path``)
+    and ``module_name`` a registered one (``--smartmodule``); with
+    ``-t``/``--transforms-line`` both must be None.
 
     Raises:
         UsageError: conflicting or malformed flags, or no module at all.
-        ModuleLoadError: a module cannot be loaded.
-        ModuleLoadError: a ``uses:`` name is not registered.
+        ModuleLoadError: a module cannot be loaded, or a name is not registered.
     """
     config = workspace_config(args)
     settings = config.engine
@@ -206,17 +211,22 @@ def plan_chain(
     version = abi_version(args, settings)
 
     chain = transform_steps(args)
-    if chain is not None and module is not None:
+    single = module is not None or module_name is not None
+    if chain is not None and single:
         raise UsageError("give one module or a chain (-t/--transforms-line), not both")
-    if chain is None:
-        if module is None:
-            raise UsageError("no module given: name a .wasm file or a chain with -t")
-        steps = [single_step(Path(module), args, lookback)]
-    else:
-        resolver = resolver or registry_resolver(
-            workspace_dir(getattr(args, "workspace", None))
-        )
+    resolver = resolver or registry_resolver(
+        workspace_dir(getattr(args, "workspace", None))
+    )
+
+    if chain is not None:
         steps = chain_steps(chain, _chain_base_dir(args), resolver)
+    elif module is not None:
+        steps = [single_step(Path(module), args, lookback)]
+    elif module_name is not None:
+        source = _registered(module_name, resolver)
+        steps = [single_step(source, args, lookback, name=module_name)]
+    else:
+        raise UsageError("no module given: name a .wasm file or a chain with -t")
     return ChainPlan(steps=steps, abi_version=version, limits=limits)
 
 

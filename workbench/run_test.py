@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from workbench.engine.records import encode_values, iter_records, record_count
+from workbench.engine.batches import decode_fields, encode_batch
+from workbench.engine.records import encode_values, record_count
 from workbench.engine.types import LookbackConfig, ProcessResult
 from workbench.errors import EXIT_OK, EXIT_RUNTIME, UsageError
 from workbench.formats import Formatter, ShownRecord, formatter
@@ -50,6 +51,8 @@ class RunOutcome:
 
 def run_test(args: argparse.Namespace) -> int:
     """Handler of `smartbench test`."""
+    if args.batch_size < 1:
+        raise UsageError("--batch-size must be at least 1")
     records = read_input(args)
     expected = _expected_lines(args)
     lookback = _single_module_lookback(args)
@@ -184,11 +187,9 @@ def _read_file(path: Path) -> bytes:
 
 
 def _batches(records: InputRecords, size: int) -> Iterator[tuple[int, bytes]]:
-    if size < 1:
-        raise UsageError("--batch-size must be at least 1")
     for start in range(0, len(records), size):
         end = start + size
-        yield start, encode_values(records.values[start:end], records.keys[start:end])
+        yield start, encode_batch(records.values[start:end], records.keys[start:end])
 
 
 def _run_batches(
@@ -228,14 +229,14 @@ def _print_records(
     lines = [
         show(
             ShownRecord(
-                offset=base_offset + record.offset_delta,
-                timestamp=base_timestamp + record.timestamp_delta,
-                key=record.key,
-                value=record.value,
+                offset=base_offset + offset_delta,
+                timestamp=base_timestamp + timestamp_delta,
+                key=key,
+                value=value,
             ),
             args.key_value,
         )
-        for record in iter_records(result.output)
+        for offset_delta, timestamp_delta, key, value in decode_fields(result.output)
     ]
 
     outcome.records_out += len(lines)
