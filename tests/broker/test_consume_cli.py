@@ -19,6 +19,12 @@ from workbench.engine.broker import Broker
 END_MESSAGE = "End-offset has been reached; exiting"
 
 
+def _default_sigint() -> None:
+    # A test run started in the background inherits an ignored SIGINT; the
+    # child must see Ctrl-C as a terminal user would.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.fixture
 def broker(workspace: Path) -> Broker:
     broker = Broker.open(workspace)
@@ -188,6 +194,7 @@ def test_default_start_waits_for_new_records(broker: Broker, workspace: Path) ->
         stderr=subprocess.PIPE,
         env={**os.environ, "SMARTBENCH_HOME": str(workspace)},
         cwd=REPO_ROOT,
+        preexec_fn=_default_sigint,
     )
     assert consumer.stdout is not None
     os.set_blocking(consumer.stdout.fileno(), False)

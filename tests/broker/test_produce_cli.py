@@ -20,6 +20,12 @@ def _records(workspace: Path, topic: str, partition: int = 0) -> list[StoredReco
     return broker.read_records(topic, partition, 0, 10**7)
 
 
+def _default_sigint() -> None:
+    # A test run started in the background inherits an ignored SIGINT; the
+    # child must see Ctrl-C as a terminal user would.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _spawn(workspace: Path, *args: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "workbench", *args],
@@ -28,6 +34,7 @@ def _spawn(workspace: Path, *args: str) -> subprocess.Popen[bytes]:
         stderr=subprocess.PIPE,
         env={**os.environ, "SMARTBENCH_HOME": str(workspace)},
         cwd=REPO_ROOT,
+        preexec_fn=_default_sigint,
     )
 
 
