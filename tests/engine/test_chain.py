@@ -10,7 +10,7 @@ import pytest
 
 from tests.engine.wat_fixtures import load
 from workbench.engine import abi
-from workbench.engine.chain import Chain, StepConfig
+from workbench.engine.chain import Chain, ChainSetupError, StepConfig
 from workbench.engine.records import Record, decode_records, encode_values
 from workbench.engine.types import ModuleKind, ProcessResult
 from workbench.errors import ModuleRuntimeError, RecordsRefusedError
@@ -246,6 +246,26 @@ def test_init_trap_says_no_params_were_given() -> None:
         "init of failing_init.wasm failed: module panicked (wasm trap: unreachable)\n"
         "params given: (none)"
     )
+
+
+def test_init_error_output_carries_the_hint_and_what_init_printed() -> None:
+    with pytest.raises(ChainSetupError) as caught:
+        Chain.build([StepConfig(load("noisy_init"))])
+
+    assert caught.value.message == (
+        "init of noisy_init.wasm failed: Missing param key\nparams given: (none)"
+    )
+    assert caught.value.stdout == b"configuring\n"
+    assert caught.value.stderr == b"no params\n"
+    assert isinstance(caught.value, ModuleRuntimeError)
+
+
+def test_what_a_successful_init_prints_is_kept_apart_from_batches() -> None:
+    step = StepConfig(load("noisy_init"), params={"key": "1"})
+
+    with Chain.build([step]) as chain:
+        assert chain.setup_stdout == b"configuring\n"
+        assert chain.setup_stderr == b""
 
 
 def test_module_output_to_stdout_and_stderr_is_captured_per_call(

@@ -812,6 +812,31 @@ ALLOCATION_FAILURE = r"""
     (i32.const 0))
 """
 
+# init prints, then refuses an empty parameter map with Fluvio's example hint.
+NOISY_INIT = r"""
+  (import "wasi_snapshot_preview1" "fd_write"
+    (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "env" "copy_records" (func $copy_records (param i32 i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 100) "configuring\n")
+  (data (i32.const 200) "no params\n")
+  (data (i32.const 300) "\00\11Missing param key")
+  (func $print (param $fd i32) (param $ptr i32) (param $len i32)
+    (i32.store (i32.const 0) (local.get $ptr))
+    (i32.store (i32.const 4) (local.get $len))
+    (drop (call $fd_write (local.get $fd) (i32.const 0) (i32.const 1) (i32.const 8))))
+  (func (export "alloc") (param i32) (result i32) (i32.const 1024))
+  (func (export "init") (param $ptr i32) (param i32 i32) (result i32)
+    (call $print (i32.const 1) (i32.const 100) (i32.const 12))
+    (if (i32.eqz (i32.load16_u (local.get $ptr)))
+      (then
+        (call $print (i32.const 2) (i32.const 200) (i32.const 10))
+        (call $copy_records (i32.const 300) (i32.const 19))
+        (return (i32.const -2))))
+    (i32.const 0))
+  (func (export "map") (param i32 i32 i32) (result i32) (i32.const 0))
+"""
+
 EXITS = r"""
   (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
   (import "env" "copy_records" (func $copy_records (param i32 i32)))
@@ -839,6 +864,7 @@ _SOURCES: dict[str, str] = {
     "failing_init": FAILING_INIT,
     "looping_init": LOOPING_INIT,
     "exits": EXITS,
+    "noisy_init": NOISY_INIT,
     "allocation_failure": ALLOCATION_FAILURE,
     # The module's own maximum refuses the growth, not the host's limit.
     "capped_allocation_failure": ALLOCATION_FAILURE.replace(

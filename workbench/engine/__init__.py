@@ -23,10 +23,12 @@ Public API (what the broker, the TUI, watch mode and the CLI build on):
   (``chain.py``): instantiate each step, run its ``init`` with the params, then
   ``look_back`` for steps that export it and have a lookback, with the history
   ``lookback_source(step_index, lookback)`` returns (an encoded record list, or
-  None to skip). Raises :class:`workbench.errors.ModuleRuntimeError` when an
-  instance cannot be created or ``init`` / ``look_back`` fails
-  (``init of <module> failed: <hint>`` then ``params given: …``;
-  ``SmartModule look_back error: …``).
+  None to skip). Raises ``ChainSetupError`` (a
+  :class:`workbench.errors.ModuleRuntimeError` with the modules' ``stdout`` and
+  ``stderr``) when an instance cannot be created or ``init`` / ``look_back``
+  fails (``init of <module> failed: <hint>`` then ``params given: …``;
+  ``SmartModule look_back error: …``). What modules print during a successful
+  build is in ``chain.setup_stdout`` / ``chain.setup_stderr``.
 - ``Chain.process(records, base_offset, base_timestamp, *, keep_steps=False)`` →
   :class:`ProcessResult`: one wasm call per step for the whole batch; output stays
   encoded; the module's WASI stdout/stderr from that call come back with it (never
@@ -72,11 +74,12 @@ from workbench.engine.types import (
 )
 
 if TYPE_CHECKING:
-    from workbench.engine.chain import Chain, StepConfig
+    from workbench.engine.chain import Chain, ChainSetupError, StepConfig
     from workbench.engine.module import LoadedModule, load_module
 
 _LAZY = {
     "Chain": "workbench.engine.chain",
+    "ChainSetupError": "workbench.engine.chain",
     "StepConfig": "workbench.engine.chain",
     "LoadedModule": "workbench.engine.module",
     "load_module": "workbench.engine.module",
@@ -95,6 +98,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "DEFAULT_ABI_VERSION",
     "Chain",
+    "ChainSetupError",
     "Limits",
     "LoadedModule",
     "LookbackConfig",

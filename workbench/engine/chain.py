@@ -58,6 +58,18 @@ class StepConfig:
     """Which history ``look_back`` sees; None means it is not called."""
 
 
+class ChainSetupError(ModuleRuntimeError):
+    """``init`` or ``look_back`` failed while a chain was built.
+
+    Carries what the modules printed meanwhile (a Rust panic message, say).
+    """
+
+    def __init__(self, message: str, stdout: bytes = b"", stderr: bytes = b"") -> None:
+        super().__init__(message)
+        self.stdout = stdout
+        self.stderr = stderr
+
+
 class _Step:
     """A step's live instance plus what the host keeps for it between batches."""
 
@@ -98,6 +110,10 @@ class Chain:
         self._cleanup = weakref.finalize(
             self, shutil.rmtree, capture_dir, ignore_errors=True
         )
+        self.setup_stdout = b""
+        """What the modules printed to stdout during ``init`` and ``look_back``."""
+        self.setup_stderr = b""
+        """What the modules printed to stderr during ``init`` and ``look_back``."""
 
     @classmethod
     def build(
@@ -121,8 +137,9 @@ class Chain:
                 is not called.
 
         Raises:
-            ModuleRuntimeError: An instance could not be created, or ``init`` or
-                ``look_back`` failed.
+            ChainSetupError: An instance could not be created, or ``init`` or
+                ``look_back`` failed (a :class:`ModuleRuntimeError` that also
+                carries what the modules printed).
             ValueError: ``steps`` is empty.
         """
         if not steps:
@@ -135,17 +152,21 @@ class Chain:
                 instance = _instantiate(
                     config.module, limits, abi_version, capture_dir, index
                 )
-                step = _Step(index, config, instance, abi_version)
-                _run_init(step)
-                built.append(step)
+                built.append(_Step(index, config, instance, abi_version))
+                _run_init(built[-1])
             for step in built:
                 _run_look_back(step, lookback_source)
+        except ModuleRuntimeError as error:
+            stdout, stderr = _drain_logs(built)
+            _discard(built, capture_dir)
+            raise ChainSetupError(error.message, stdout, stderr) from None
         except BaseException:
-            for step in built:
-                step.instance.close()
-            shutil.rmtree(capture_dir, ignore_errors=True)
+            _discard(built, capture_dir)
             raise
-        return cls(built, limits, lookback_source, capture_dir)
+
+        chain = cls(built, limits, lookback_source, capture_dir)
+        chain.setup_stdout, chain.setup_stderr = _drain_logs(built)
+        return chain
 
     @property
     def infos(self) -> tuple[ModuleInfo, ...]:
@@ -384,6 +405,18 @@ class _BatchRun:
             step_outputs=tuple(self.outputs) if self.keep_steps else None,
             notices=self.notices,
         )
+
+
+def _drain_logs(steps: list[_Step]) -> tuple[bytes, bytes]:
+    stdout = b"".join(step.instance.take_stdout() for step in steps)
+    stderr = b"".join(step.instance.take_stderr() for step in steps)
+    return stdout, stderr
+
+
+def _discard(steps: list[_Step], capture_dir: Path) -> None:
+    for step in steps:
+        step.instance.close()
+    shutil.rmtree(capture_dir, ignore_errors=True)
 
 
 def _instantiate(
