@@ -276,9 +276,9 @@ INITIAL_FILE_ARGUMENT = arg(
 
 _MAX_RECORD_SIZE_ARGUMENT = arg(
     "--max-record-size",
-    help="largest record accepted, in bytes (default 8388608, 8 MiB)",
+    help="largest record accepted, e.g. 1048576 or 16MiB (default 8MiB)",
     default=None,
-    metavar="BYTES",
+    metavar="SIZE",
 )
 
 BROKER_COMMANDS: tuple[Command, ...] = (

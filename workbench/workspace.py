@@ -25,6 +25,7 @@ from workbench.engine.manifest import (
     topic_records,
 )
 from workbench.engine.registry import Registry, find_package_file, read_package
+from workbench.engine.units import parse_size
 from workbench.errors import SmartbenchError, UsageError
 
 if TYPE_CHECKING:
@@ -213,11 +214,9 @@ def max_record_size(args: argparse.Namespace) -> int:
     if text is None:
         return DEFAULT_MAX_RECORD_SIZE
     try:
-        size = int(text)
-    except ValueError:
-        raise UsageError(
-            f"--max-record-size: {text!r} is not a number of bytes"
-        ) from None
+        size = parse_size(str(text))
+    except ValueError as error:
+        raise UsageError(f"--max-record-size: {error}") from None
     if size < 1:
         raise UsageError("--max-record-size must be at least 1 byte")
     return size

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pty
 import signal
 import subprocess
 import sys
@@ -232,3 +233,50 @@ def test_many_small_transactions_from_two_processes(workspace: Path) -> None:
     stored = _records(workspace, "busy")
     assert [r.offset for r in stored] == list(range(20_000))
     assert len({r.value for r in stored}) == 20_000
+
+
+def test_interactive_produce_prompts_and_confirms_each_line(
+    run_smartbench: RunSmartbench, workspace: Path
+) -> None:
+    run_smartbench("topic", "create", "typed")
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "workbench", "produce", "typed"],
+        stdin=terminal,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "SMARTBENCH_HOME": str(workspace)},
+        cwd=REPO_ROOT,
+    )
+    os.close(terminal)
+
+    os.write(controller, b"hello\n")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not _records(workspace, "typed"):
+        time.sleep(0.05)
+    os.write(controller, b"world\n\x04")
+    stdout, stderr = process.communicate(timeout=30)
+    os.close(controller)
+
+    assert process.returncode == 0
+    assert stdout.decode().splitlines() == ["Ok!", "Ok!"]
+    assert stderr.decode().startswith("> ")
+    assert [r.value for r in _records(workspace, "typed")] == [b"hello", b"world"]
+
+
+def test_max_record_size_takes_units(
+    run_smartbench: RunSmartbench, workspace: Path
+) -> None:
+    run_smartbench("topic", "create", "sized")
+
+    result = run_smartbench(
+        "produce", "sized", "--max-record-size", "1KiB", input=b"ok\n" + b"x" * 1025
+    )
+    bad = run_smartbench("produce", "sized", "--max-record-size", "lots", input="x")
+
+    assert result.returncode == 1
+    assert "1025 bytes" in result.stderr.decode()
+    assert "1024 bytes" in result.stderr.decode()
+    assert [r.value for r in _records(workspace, "sized")] == [b"ok"]
+    assert bad.returncode == 2
+    assert "--max-record-size: invalid size 'lots'" in bad.stderr.decode()

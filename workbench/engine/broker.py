@@ -57,6 +57,8 @@ log = logging.getLogger(__name__)
 DATABASE_NAME = "smartbench.db"
 DEFAULT_MAX_RECORD_SIZE = 8 * 1024 * 1024
 BUSY_TIMEOUT_SECONDS = 60.0
+WAL_CHECKPOINT_PAGES = 10_000
+WAL_SIZE_LIMIT = 64 * 1024 * 1024
 
 BATCH_MAX_RECORDS = 1000
 """Records per stored batch: big enough for cheap engine calls, small enough that
@@ -228,6 +230,10 @@ def connect(path: str | Path) -> sqlite3.Connection:
     connection.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
     _set_wal(connection)
     connection.execute("PRAGMA synchronous = NORMAL")
+    # Checkpoints are the only fsyncs under synchronous=NORMAL; letting the WAL
+    # reach about 40 MB between them makes bulk produce several times cheaper.
+    connection.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
+    connection.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
     with write_transaction(connection):
         for statement in _SCHEMA.split(";"):
             if statement.strip():
