@@ -63,10 +63,47 @@ def _run_app(args: argparse.Namespace) -> int:
     return exit_code
 
 
+APP_OPTIONS_WITH_VALUES = ("--workspace", "--topic")
+
+
+def _opens_app_on_path(arguments: Sequence[str]) -> bool:
+    # `smartbench x.wasm [--topic T]` and `smartbench --topic T` open the app; any
+    # other first word is a command, so the registry's parser keeps its errors.
+    positionals: list[str] = []
+    skip = False
+    for argument in arguments:
+        if skip:
+            skip = False
+        elif argument in APP_OPTIONS_WITH_VALUES:
+            skip = True
+        elif not argument.startswith("-"):
+            positionals.append(argument)
+    if positionals:
+        return positionals[0].endswith(".wasm")
+    return any(a == "--topic" or a.startswith("--topic=") for a in arguments)
+
+
+def _app_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="smartbench",
+        usage="smartbench [--workspace DIR] [PATH.wasm] [--topic T]",
+        description="Open the TUI on a module file, with watch on.",
+        allow_abbrev=False,
+    )
+    parser.add_argument("path", nargs="?", help="a SmartModule .wasm file")
+    parser.add_argument("--topic", help="input topic of the bench", default=None)
+    parser.add_argument("--workspace", help="workspace directory", default=None)
+    return parser
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `smartbench` with ``argv`` (default: the process arguments)."""
-    parser = build_parser()
     arguments = list(sys.argv[1:] if argv is None else argv)
+    if _opens_app_on_path(arguments):
+        app_args = _app_parser().parse_args(arguments)
+        _configure_logging()
+        return _run_app(app_args)
+    parser = build_parser()
     args = parser.parse_args(arguments)
     _configure_logging()
     return execute(args)

@@ -142,6 +142,7 @@ GROUPS: tuple[Group, ...] = (
     Group("topic", "create, list and delete topics"),
     Group("partition", "list partitions"),
     Group("smartmodule", "register, list, describe and delete SmartModules", ("sm",)),
+    Group("app", "open the TUI and run one of its palette commands"),
 )
 
 # --- smartbench test ------------------------------------------------------------
@@ -639,7 +640,119 @@ WATCH_COMMANDS: tuple[Command, ...] = (
 
 # --- the app and the REPL ---------------------------------------------------------
 
-APP_COMMANDS: tuple[Command, ...] = ()
+# Each of these is a palette entry in the TUI (a form prefilled from the current
+# bench); from the shell, `smartbench app NAME …` opens the TUI and runs it first.
+APP_HANDLER = "workbench.app:run_app"
+APP_COMMANDS: tuple[Command, ...] = (
+    Command(
+        path=("app", "open"),
+        summary="open a module in a new bench",
+        usage="smartbench app open MODULE [--topic T]",
+        handler=APP_HANDLER,
+        in_app=True,
+        arguments=(
+            arg("module", help="a .wasm path or a registered SmartModule name"),
+            arg(
+                "--topic",
+                help="input topic, or 'scratch' to type records by hand",
+                default="",
+            ),
+        ),
+    ),
+    Command(
+        path=("app", "topic"),
+        summary="switch the bench's input topic",
+        usage="smartbench app topic TOPIC",
+        handler=APP_HANDLER,
+        in_app=True,
+        arguments=(arg("topic", help="a topic name, or 'scratch'"),),
+    ),
+    Command(
+        path=("app", "run"),
+        summary="run the bench's module over the whole topic",
+        usage="smartbench app run",
+        description="Run the module over every record of the topic, in batches, "
+        "into a temporary topic that the Output pane reads; Esc cancels.",
+        handler=APP_HANDLER,
+        in_app=True,
+    ),
+    Command(
+        path=("app", "params"),
+        summary="set the bench's params and aggregate initial value",
+        usage="smartbench app params [-e KEY=value]… [--aggregate-initial S]",
+        handler=APP_HANDLER,
+        in_app=True,
+        arguments=(PARAMS_ARGUMENT, AGGREGATE_INITIAL_ARGUMENT),
+    ),
+    Command(
+        path=("app", "promote"),
+        summary="register the bench's module file under a name",
+        usage="smartbench app promote NAME",
+        description="Copy the open module's current bytes into the registry; the "
+        "bench then runs the registered copy by name.",
+        handler=APP_HANDLER,
+        in_app=True,
+        arguments=(arg("name", help="lowercase letters, digits and '-', at most 63"),),
+    ),
+    Command(
+        path=("app", "watch"),
+        summary="toggle watch: reload the module when its file changes",
+        usage="smartbench app watch [--build CMD] [--src DIR]",
+        handler=APP_HANDLER,
+        in_app=True,
+        arguments=(
+            arg("--build", help="command run through sh -c when sources change"),
+            arg("--src", help="directory whose changes trigger the build"),
+        ),
+    ),
+    Command(
+        path=("app", "export"),
+        summary="export the whole-topic run's output",
+        usage="smartbench app export (--output-topic NAME | --file PATH)",
+        handler=APP_HANDLER,
+        in_app=True,
+        arguments=(
+            arg(
+                "--output-topic",
+                help="new topic to copy the output into (leave empty for a file)",
+            ),
+            arg("--file", help="JSON Lines file to write (leave empty for a topic)"),
+        ),
+    ),
+    Command(
+        path=("app", "produce"),
+        summary="produce a record into the bench's topic",
+        usage="smartbench app produce VALUE [--key K]",
+        handler=APP_HANDLER,
+        in_app=True,
+        arguments=(
+            arg("value", help="the record's value"),
+            arg("--key", help="the record's key (optional)"),
+        ),
+    ),
+    Command(
+        path=("app", "theme"),
+        summary="switch between the dark and light theme",
+        usage="smartbench app theme {dark,light}",
+        handler=APP_HANDLER,
+        in_app=True,
+        arguments=(arg("theme", help="dark or light", choices=["dark", "light"]),),
+    ),
+    Command(
+        path=("app", "abi"),
+        summary="set the ABI version the bench's modules see",
+        usage="smartbench app abi {22,25}",
+        handler=APP_HANDLER,
+        in_app=True,
+        arguments=(
+            arg(
+                "abi_version",
+                help="22 like smdk test and Fluvio's engine, 25 like a current cluster",
+                choices=["22", "25"],
+            ),
+        ),
+    ),
+)
 
 # -----------------------------------------------------------------------------------
 
@@ -716,7 +829,8 @@ def build_parser(commands: Iterable[Command] | None = None) -> argparse.Argument
     parser = argparse.ArgumentParser(
         prog="smartbench",
         description="A workbench for Fluvio SmartModules: run, test and watch "
-        "modules on an embedded broker. With no command, opens the TUI.",
+        "modules on an embedded broker. With no command, opens the TUI: "
+        "smartbench [PATH.wasm] [--topic T].",
         allow_abbrev=False,
     )
     _workspace_argument().add_to(parser)

@@ -1,0 +1,203 @@
+"""Pilot tests: real keys into the real app, asserting on what the panes show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Input
+
+from tests.tui.helpers import (
+    bench_spec,
+    current_bench,
+    make_app,
+    make_topic,
+    screen_lines,
+    screen_text,
+    wait_for,
+    wait_for_text,
+    wasm_file,
+)
+from workbench.engine.broker import Broker
+from workbench.engine.registry import Registry
+from workbench.screens import ConfirmScreen, FormScreen
+
+FRUIT = ["apple", "kiwi", "banana", "fig", "grape", "plum", "mango"]
+
+
+async def test_filter_marks_each_record_and_counts_kept(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "fruit", FRUIT)
+    module = wasm_file(tmp_path, "filter")
+    app = make_app(workspace, broker, [bench_spec(module, "fruit")])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "4 kept / 7")
+        bench = current_bench(app)
+        shown = [bench.output_view.render_row(i).plain for i in range(7)]
+
+    assert shown[0] == "✓ apple"
+    assert shown[1] == "✗ dropped"
+    assert [line.startswith("✓") for line in shown] == [
+        True,
+        False,
+        True,
+        False,
+        True,
+        False,
+        True,
+    ]
+
+
+async def test_params_form_reruns_with_new_param(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "fruit", FRUIT)
+    module = wasm_file(tmp_path, "filter")
+    app = make_app(workspace, broker, [bench_spec(module, "fruit")])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "4 kept / 7")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the form")
+        params = app.screen.query_one("#field-params")
+        params.focus()
+        await pilot.press(*"contains=an", "enter")
+        await wait_for_text(pilot, "2 kept / 7")
+        assert "-e contains=an" in screen_text(app)
+
+
+async def test_map_output_lines_up_with_its_input(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "fruit", FRUIT)
+    module = wasm_file(tmp_path, "map")
+    app = make_app(workspace, broker, [bench_spec(module, "fruit")])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "7 records")
+        bench = current_bench(app)
+        await wait_for(pilot, lambda: bench.window is not None, "the window run")
+        lines = screen_lines(app)
+
+    row = next(line for line in lines if "      2 banana" in line)
+    assert row.rstrip().endswith("BANANA")
+
+
+async def test_array_map_children_sit_under_their_input(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "csv", ["a,b,c", "d", "e,f"])
+    module = wasm_file(tmp_path, "array_map")
+    app = make_app(workspace, broker, [bench_spec(module, "csv")])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "→ 3 children")
+        text = screen_text(app)
+
+    assert "6 children / 3" in text
+    assert "→ 1 child" in text
+    assert "→ 2 children" in text
+
+
+async def test_aggregate_ends_at_the_whole_topic_total(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "numbers", [str(n) for n in range(1, 2501)])
+    module = wasm_file(tmp_path, "aggregate")
+    app = make_app(workspace, broker, [bench_spec(module, "numbers")])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        bench = current_bench(app)
+        await wait_for(pilot, lambda: bench.run_summary is not None, "the run")
+        bench.input_view.focus()
+        await pilot.press("end")
+        await wait_for_text(pilot, "   2499 2500")
+        last = bench.output_view.render_row(2499).plain
+
+    assert last == str(sum(range(1, 2501)))
+
+
+async def test_scratch_input_updates_the_output_as_you_type(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    module = wasm_file(tmp_path, "map")
+    app = make_app(workspace, broker, [bench_spec(module, None)])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "Input · scratch · 0 records")
+        await pilot.press(*"hello", "enter", *"world")
+        await wait_for_text(pilot, "WORLD")
+        text = screen_text(app)
+
+    assert "HELLO" in text
+    assert "Input · scratch · 2 records" in text
+
+
+async def test_promote_registers_the_file_and_the_bench_runs_it_by_name(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "fruit", FRUIT)
+    module = wasm_file(tmp_path, "filter")
+    app = make_app(workspace, broker, [bench_spec(module, "fruit")])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "4 kept / 7")
+        await pilot.press("P")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the form")
+        name_field = app.screen.query_one("#field-name", Input)
+        assert name_field.value == "filter"
+        name_field.value = "Bad Name"
+        await pilot.press("enter")
+        await wait_for_text(pilot, "Invalid name for SmartModule")
+        name_field.value = "fruit-filter"
+        await pilot.press("enter")
+        bench = current_bench(app)
+        await wait_for(
+            pilot, lambda: bench.spec.steps[0].module == "fruit-filter", "promotion"
+        )
+        await wait_for_text(pilot, "fruit-filter · filter")
+        await wait_for_text(pilot, "4 kept / 7")
+
+        await pilot.press("P")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the form")
+        await pilot.press("escape")
+
+    registry = Registry.open(workspace)
+    try:
+        registered = registry.describe("fruit-filter")
+    finally:
+        registry.close()
+    assert registered.source == str(module)
+    assert bench.spec.source_path == str(module)
+
+
+async def test_promoting_over_a_taken_name_asks_first(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "fruit", FRUIT)
+    registry = Registry.open(workspace)
+    registry.create("taken", wasm_file(tmp_path, "map"))
+    registry.close()
+    module = wasm_file(tmp_path, "filter")
+    app = make_app(workspace, broker, [bench_spec(module, "fruit")])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "4 kept / 7")
+        await wait_for(pilot, lambda: bool(app.scan.modules), "the sidebar scan")
+        await pilot.press("P")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the form")
+        app.screen.query_one("#field-name", Input).value = "taken"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirm")
+        await pilot.press("y")
+        bench = current_bench(app)
+        await wait_for(
+            pilot, lambda: bench.spec.steps[0].module == "taken", "the promotion"
+        )
+
+    registry = Registry.open(workspace)
+    try:
+        assert registry.describe("taken").kind == "filter"
+    finally:
+        registry.close()

@@ -1,0 +1,836 @@
+"""The `smartbench` Textual app: sidebar, one tab per bench, palette, dialogs.
+
+Workers never touch widgets; they post messages and the handlers here (and on each
+bench) own all state. Blocking work — SQLite scans, wasm compiles and runs, file
+writes — happens in thread workers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.containers import Horizontal
+from textual.events import DescendantFocus
+from textual.message import Message
+from textual.widgets import (
+    Footer,
+    Header,
+    Input,
+    Static,
+    TabbedContent,
+    TabPane,
+    TextArea,
+)
+
+from workbench.bench import BenchServices, BenchSpec, StepSpec, parse_params
+from workbench.commands import Command, app_commands
+from workbench.engine.types import Limits
+from workbench.errors import SmartbenchError, UsageError
+from workbench.screens import (
+    ConfirmScreen,
+    Field,
+    FormScreen,
+    HelpScreen,
+    RecordDetailScreen,
+)
+from workbench.session import Session, load_session, save_session
+from workbench.widgets.bench_view import BenchView
+from workbench.widgets.messages import BenchChanged
+from workbench.widgets.output_view import OutputView
+from workbench.widgets.record_view import InputView, RecordView
+from workbench.widgets.sidebar import Sidebar, SidebarItem
+
+if TYPE_CHECKING:
+    from workbench.engine.broker import Broker
+    from workbench.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODULE = "quake-filter"
+DEFAULT_TOPIC = "earthquakes"
+THEMES = ("textual-dark", "textual-light")
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    """How the app behaves beyond the session."""
+
+    deterministic: bool = False
+    """Tests: no cursor blink, no tail polling, no clock, no timing figures."""
+    watch_enabled: bool = True
+    """Start watchers for benches with watch on."""
+    limits: Limits = field(default_factory=Limits)
+    """Memory and time budgets of every run."""
+
+
+@dataclass(frozen=True)
+class WorkspaceScan:
+    """Topics and modules of the workspace, read in a worker."""
+
+    topics: list[tuple[str, int]]
+    modules: list[tuple[str, str]]
+
+
+class WorkspaceScanned(Message):
+    """The sidebar data is ready."""
+
+    def __init__(self, scan: WorkspaceScan) -> None:
+        super().__init__()
+        self.scan = scan
+
+
+class TaskFinished(Message):
+    """A background task (promote, export, produce) ended with a note or an error."""
+
+    def __init__(
+        self, note: str | None, error: str | None, then: Callable[[], None] | None
+    ) -> None:
+        super().__init__()
+        self.note = note
+        self.error = error
+        self.then = then
+
+
+class PaletteCommands(Provider):
+    """Palette entries: the registry's commands that make sense in the app."""
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for command in app_commands():
+            label = _palette_label(command)
+            score = matcher.match(f"{label} {command.summary}")
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(label),
+                    _opener(self.app, command),
+                    help=command.summary,
+                )
+
+    async def discover(self) -> Hits:
+        for command in app_commands():
+            yield DiscoveryHit(
+                _palette_label(command),
+                _opener(self.app, command),
+                help=command.summary,
+            )
+
+
+def _palette_label(command: Command) -> str:
+    return command.path[-1].replace("-", " ").capitalize()
+
+
+def _opener(app: App[Any], command: Command) -> Callable[[], None]:
+    def open_form() -> None:
+        if isinstance(app, SmartbenchApp):
+            app.open_command_form(command)
+
+    return open_form
+
+
+class SmartbenchApp(App[int]):
+    """Benches of SmartModules beside their input, on one workspace."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "smartbench"
+    COMMANDS: ClassVar[set[Any]] = {*App.COMMANDS, PaletteCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
+        Binding("f1", "help", "Help", id="help"),
+        Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="sidebar"),
+        Binding("o", "open_module", "Open", id="open"),
+        Binding("t", "switch_topic", "Topic", id="topic"),
+        Binding("P", "promote", "Promote", id="promote"),
+        Binding("w", "toggle_watch", "Watch", show=False, id="watch"),
+        Binding("x", "export", "Export", show=False, id="export"),
+        Binding("a", "abi_version", "ABI", show=False, id="abi"),
+        Binding("ctrl+t", "toggle_theme", "Theme", show=False, id="theme"),
+        Binding("ctrl+w", "close_bench", "Close", show=False, id="close"),
+    ]
+
+    def __init__(
+        self,
+        workspace: Path,
+        broker: Broker,
+        config: AppConfig | None = None,
+        session: Session | None = None,
+        start_command: argparse.Namespace | None = None,
+        load_samples: bool = False,
+    ) -> None:
+        super().__init__()
+        self.config = config or AppConfig()
+        self.services = BenchServices(
+            workspace,
+            broker,
+            deterministic=self.config.deterministic,
+            limits=self.config.limits,
+        )
+        self.session = session if session is not None else load_session(workspace)
+        self.start_command = start_command
+        self.load_samples = load_samples
+        self.scan = WorkspaceScan([], [])
+        self._bench_number = 0
+        self._scanned_once = False
+
+    # --- layout and start-up --------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="◆")
+        with Horizontal(id="main"):
+            yield Sidebar(id="sidebar")
+            yield TabbedContent(id="benches")
+        yield Static("Opening the workspace…", id="empty")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.theme = self.session.theme if self.session.theme in THEMES else THEMES[0]
+        self.sub_title = (
+            "" if self.config.deterministic else str(self.services.workspace)
+        )
+        if self.size.width < 100:
+            self.query_one("#sidebar").display = False
+        for spec in self.session.benches:
+            self.add_bench(spec, activate=False)
+        self._select_saved_tab()
+        self._update_empty()
+        self._scan_workspace()
+
+    def _select_saved_tab(self) -> None:
+        panes = list(self.query(TabPane))
+        if panes:
+            index = min(max(self.session.active, 0), len(panes) - 1)
+            tabs = self.query_one("#benches", TabbedContent)
+            tabs.active = panes[index].id or ""
+
+    def rescan(self) -> None:
+        """Read topics and modules again for the sidebar."""
+        self._scan_workspace()
+
+    @work(thread=True, exclusive=True, group="scan", exit_on_error=False)
+    def _scan_workspace(self) -> None:
+        broker = self.services.broker
+        if self.load_samples and not self._scanned_once:
+            from workbench.workspace import Workspace
+
+            Workspace(self.services.workspace, broker).ensure_samples()
+        topics = [
+            (t.name, t.records)
+            for t in broker.list_topics()
+            if not t.name.startswith("smartbench-run-")
+        ]
+        registry = self.services.open_registry()
+        try:
+            modules = [(m.name, m.kind) for m in registry.list()]
+        finally:
+            registry.close()
+        self.post_message(WorkspaceScanned(WorkspaceScan(topics, modules)))
+
+    @on(WorkspaceScanned)
+    def _workspace_scanned(self, message: WorkspaceScanned) -> None:
+        self.scan = message.scan
+        self.query_one(Sidebar).fill(
+            self.scan.topics, self.scan.modules, self.session.opened_paths
+        )
+        if self._scanned_once:
+            return
+        self._scanned_once = True
+        self.query_one("#empty", Static).update(
+            "No bench open. Press o to open a module, Ctrl+P for every command."
+        )
+        first_run = not self.session.existed and not self.session.benches
+        started = False
+        if self.start_command is not None:
+            started = self._apply_start_command(self.start_command)
+        if first_run and not started:
+            self._open_first_run_bench()
+
+    def _open_first_run_bench(self) -> None:
+        names = {name for name, _ in self.scan.modules}
+        topics = {name for name, _ in self.scan.topics}
+        if DEFAULT_MODULE in names and DEFAULT_TOPIC in topics:
+            spec = BenchSpec([StepSpec(DEFAULT_MODULE)], topic=DEFAULT_TOPIC)
+            self.add_bench(spec)
+
+    def _apply_start_command(self, args: argparse.Namespace) -> bool:
+        command = getattr(args, "command", None)
+        if command is None:
+            path = getattr(args, "path", None)
+            topic = getattr(args, "topic", None) or ""
+            if path:
+                self.apply_command("open", {"module": path, "topic": topic})
+            elif topic and self.bench is not None:
+                self.apply_command("topic", {"topic": topic})
+            return bool(path)
+        values = {
+            key: _as_text(value)
+            for key, value in vars(args).items()
+            if key not in ("command", "workspace")
+        }
+        self.apply_command(command.path[-1], values)
+        opened: bool = command.path[-1] == "open"
+        return opened
+
+    # --- benches --------------------------------------------------------------------
+
+    def add_bench(self, spec: BenchSpec, activate: bool = True) -> BenchView:
+        """Open a bench in a new tab."""
+        self._bench_number += 1
+        bench_id = f"bench-{self._bench_number}"
+        bench = BenchView(spec, self.services, bench_id)
+        pane = TabPane(spec.title, bench, id=f"pane-{self._bench_number}")
+        tabs = self.query_one("#benches", TabbedContent)
+        tabs.add_pane(pane)
+        if activate:
+            tabs.active = pane.id or ""
+        self._update_empty()
+        self.call_after_refresh(self.save)
+        return bench
+
+    def benches(self) -> list[BenchView]:
+        """Open benches in tab order."""
+        return list(self.query(BenchView))
+
+    @property
+    def bench(self) -> BenchView | None:
+        """The bench of the selected tab."""
+        tabs = self.query_one("#benches", TabbedContent)
+        pane = tabs.active_pane
+        if pane is None:
+            return None
+        found = pane.query(BenchView)
+        return found.first() if found else None
+
+    def _update_empty(self) -> None:
+        has_benches = bool(self.query(TabPane))
+        self.query_one("#empty").display = not has_benches
+        self.query_one("#benches").display = has_benches
+
+    def action_close_bench(self) -> None:
+        """Close the selected bench (its temporary run topic goes with it)."""
+        bench = self.bench
+        if bench is None:
+            return
+        bench.close()
+        tabs = self.query_one("#benches", TabbedContent)
+        pane = tabs.active_pane
+        if pane is not None and pane.id:
+            tabs.remove_pane(pane.id)
+        self.call_after_refresh(self._after_close)
+
+    def _after_close(self) -> None:
+        self._update_empty()
+        self.save()
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self) -> None:
+        bench = self.bench
+        if bench is not None and bench.is_mounted:
+            bench.focus_input()
+
+    @on(BenchChanged)
+    def _bench_changed(self) -> None:
+        self.save()
+
+    def save(self) -> None:
+        """Write the session so the next start reopens these benches."""
+        tabs = self.query_one("#benches", TabbedContent)
+        panes = list(self.query(TabPane))
+        active = next((i for i, p in enumerate(panes) if p.id == tabs.active), 0)
+        self.session.benches = [bench.spec for bench in self.benches()]
+        self.session.active = active
+        self.session.theme = self.theme
+        save_session(self.services.workspace, self.session)
+
+    # --- panes: detail view ---------------------------------------------------------
+
+    @on(RecordView.Chosen)
+    def _record_chosen(self, message: RecordView.Chosen) -> None:
+        view = message.view
+        if isinstance(view, InputView):
+            row = view.row(message.index)
+            if row is not None:
+                title = f"Input record · {view.source.label}"
+                self.push_screen(
+                    RecordDetailScreen(
+                        title, row.value, row.key, row.offset, row.timestamp
+                    )
+                )
+        elif isinstance(view, OutputView):
+            self._show_output_detail(view, message.index)
+
+    def _show_output_detail(self, view: OutputView, index: int) -> None:
+        line = view.line_at(index)
+        record = line.record
+        if record is None:
+            self.notify("no output record on this line", severity="warning")
+            return
+        offset = line.offset
+        if offset is None and line.row_index is not None:
+            bench = self.bench
+            row = bench.input_view.row(line.row_index) if bench else None
+            offset = row.offset if row else None
+        self.push_screen(
+            RecordDetailScreen("Output record", record.value, record.key, offset)
+        )
+
+    # --- help, theme, sidebar -------------------------------------------------------
+
+    def action_help(self) -> None:
+        """Help for the focused widget and the keys that work here."""
+        keys = [
+            (binding.key_display or key, binding.description)
+            for key, (_, binding, enabled, _) in self.screen.active_bindings.items()
+            if enabled and binding.description
+        ]
+        self.push_screen(HelpScreen(self.focused, sorted(keys)))
+
+    def action_toggle_theme(self) -> None:
+        """Switch between the dark and light theme."""
+        self.theme = THEMES[1] if self.theme == THEMES[0] else THEMES[0]
+        self.save()
+
+    def action_toggle_sidebar(self) -> None:
+        """Show or hide the sidebar."""
+        sidebar = self.query_one(Sidebar)
+        sidebar.display = not sidebar.display
+        if sidebar.display:
+            sidebar.focus()
+
+    @on(Sidebar.Picked)
+    def _sidebar_picked(self, message: Sidebar.Picked) -> None:
+        item: SidebarItem = message.item
+        if item.kind == "topic":
+            self.apply_command("topic", {"topic": item.name})
+        else:
+            self.apply_command("open", {"module": item.name, "topic": ""})
+
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        if self.config.deterministic:
+            widget = event.widget
+            if isinstance(widget, Input | TextArea):
+                widget.cursor_blink = False
+
+    # --- commands: forms prefilled from the bench -----------------------------------
+
+    def open_command_form(self, command: Command) -> None:
+        """A form for ``command``, prefilled from the current bench."""
+        name = command.path[-1]
+        prefill = self._prefill()
+        fields = [_field_for(argument, prefill, name) for argument in command.arguments]
+        help_text = (command.description or command.summary).capitalize()
+
+        def submitted(values: dict[str, str] | None) -> None:
+            if values is not None:
+                self.apply_command(name, values)
+
+        def validate(values: dict[str, str]) -> str | None:
+            return self._problem_with(name, values)
+
+        title = _palette_label(command)
+        form = FormScreen(title, fields, help_text, validate)
+        self.push_screen(form, submitted)
+
+    def _problem_with(self, name: str, values: dict[str, str]) -> str | None:
+        # Mistakes are shown inside the form, so nothing typed is lost.
+        try:
+            if name == "promote":
+                from workbench.engine.registry import check_module_name
+
+                check_module_name(values.get("name", "").strip())
+            elif name == "params":
+                parse_params(values.get("params", "").split(","))
+        except SmartbenchError as error:
+            return error.message
+        return None
+
+    def _prefill(self) -> dict[str, str]:
+        bench = self.bench
+        topics = [name for name, _ in self.scan.topics]
+        values = {
+            "theme": "light" if self.theme == THEMES[1] else "dark",
+            "topic": topics[0] if topics else "",
+            "abi_version": "22",
+        }
+        if bench is None:
+            return values
+        spec = bench.spec
+        step = spec.steps[-1]
+        values.update(
+            {
+                "module": spec.steps[0].module,
+                "topic": spec.topic or "scratch",
+                "params": ", ".join(f"{k}={v}" for k, v in step.params.items()),
+                "aggregate_initial": step.initial or "",
+                "abi_version": str(spec.abi_version),
+                "name": _suggest_name(spec.steps[0].module),
+                "output_topic": f"{spec.title.split('.')[0]}-out".lower(),
+                "file": f"{spec.title.split('.')[0]}-out.jsonl",
+            }
+        )
+        build = self.session.watch_builds.get(spec.steps[0].module, {})
+        values["build"] = build.get("build", "")
+        values["src"] = build.get("src", "")
+        return values
+
+    def _command(self, name: str) -> Command | None:
+        return next((c for c in app_commands() if c.path[-1] == name), None)
+
+    def _form(self, name: str) -> None:
+        command = self._command(name)
+        if command is not None:
+            self.open_command_form(command)
+
+    def action_open_module(self) -> None:
+        """Open a module (path or registered name) in a new bench."""
+        self._form("open")
+
+    def action_switch_topic(self) -> None:
+        """Pick the bench's input: a topic or scratch."""
+        self._form("topic")
+
+    def action_edit_params(self) -> None:
+        """Edit params and the aggregate initial value of the bench."""
+        self._form("params")
+
+    def action_promote(self) -> None:
+        """Register the bench's module under a name."""
+        self._form("promote")
+
+    def action_export(self) -> None:
+        """Export the whole-topic run's output to a topic or a JSON Lines file."""
+        self._form("export")
+
+    def action_abi_version(self) -> None:
+        """Switch the ABI version the bench's modules see."""
+        self._form("abi")
+
+    def action_produce(self) -> None:
+        """Write a record into the bench's topic."""
+        self._form("produce")
+
+    def action_toggle_watch(self) -> None:
+        """Turn watch on or off for the bench's module."""
+        self._form("watch")
+
+    def apply_command(self, name: str, values: dict[str, str]) -> None:
+        """Carry out an app command with the form's (or the CLI's) values."""
+        handler = getattr(self, f"_command_{name.replace('-', '_')}", None)
+        if handler is None:
+            self.notify(f"unknown command {name}", severity="error")
+            return
+        try:
+            handler(values)
+        except SmartbenchError as error:
+            self.notify(error.message, title=error.title, severity="error")
+
+    def _require_bench(self) -> BenchView:
+        bench = self.bench
+        if bench is None:
+            raise UsageError("open a module first (o)")
+        return bench
+
+    def _command_open(self, values: dict[str, str]) -> None:
+        module = values.get("module", "").strip()
+        if not module:
+            raise UsageError("give a .wasm path or a registered module name")
+        topic = values.get("topic", "").strip() or None
+        if topic is None and self.bench is not None:
+            topic = self.bench.spec.topic
+        if topic is None and self.scan.topics:
+            topic = self.scan.topics[0][0]
+        if topic == "scratch":
+            topic = None
+        step = StepSpec(module)
+        if step.is_path:
+            step = StepSpec(str(Path(module).expanduser().resolve()))
+            if step.module not in self.session.opened_paths:
+                self.session.opened_paths.append(step.module)
+        self.add_bench(BenchSpec([step], topic=topic))
+        self.query_one(Sidebar).fill(
+            self.scan.topics, self.scan.modules, self.session.opened_paths
+        )
+
+    def _command_topic(self, values: dict[str, str]) -> None:
+        bench = self._require_bench()
+        topic = values.get("topic", "").strip()
+        known = {name for name, _ in self.scan.topics}
+        if topic in ("", "scratch"):
+            bench.set_input(None)
+        elif topic not in known and not self.services.broker.topic_exists(topic):
+            raise UsageError(f"Topic {topic} not found")
+        else:
+            bench.set_input(topic)
+        self._retitle(bench)
+
+    def _command_run(self, values: dict[str, str]) -> None:
+        self._require_bench().action_run_topic()
+
+    def _command_params(self, values: dict[str, str]) -> None:
+        bench = self._require_bench()
+        params = parse_params(values.get("params", "").split(","))
+        initial = values.get("aggregate_initial", "")
+        step = bench.spec.steps[-1]
+        step.params = params
+        step.initial = initial or None
+        bench.reload_modules()
+        self.save()
+
+    def _command_abi(self, values: dict[str, str]) -> None:
+        bench = self._require_bench()
+        text = values.get("abi_version", "").strip()
+        if text not in ("22", "25"):
+            raise UsageError(f"ABI version {text!r}: choose 22 or 25")
+        bench.spec.abi_version = int(text)
+        bench.reload_modules()
+        self.save()
+
+    def _command_theme(self, values: dict[str, str]) -> None:
+        choice = values.get("theme", "dark").strip()
+        if choice not in ("dark", "light"):
+            raise UsageError(f"theme {choice!r}: choose dark or light")
+        self.theme = THEMES[1] if choice == "light" else THEMES[0]
+        self.save()
+
+    def _command_produce(self, values: dict[str, str]) -> None:
+        bench = self._require_bench()
+        topic = bench.spec.topic
+        if topic is None:
+            raise UsageError("the bench reads scratch input; switch to a topic (t)")
+        value = values.get("value", "")
+        key = values.get("key", "") or None
+        self._produce(topic, key, value)
+
+    @work(thread=True, group="task", exit_on_error=False)
+    def _produce(self, topic: str, key: str | None, value: str) -> None:
+        try:
+            keys = None if key is None else [key.encode()]
+            written = self.services.broker.produce(topic, [value.encode()], keys)
+            offsets = [r.start for r in written.values()]
+            note = f"produced to {topic} at offset {offsets[0] if offsets else '?'}"
+            self.post_message(TaskFinished(note, None, None))
+        except SmartbenchError as error:
+            self.post_message(TaskFinished(None, error.message, None))
+
+    @on(TaskFinished)
+    def _task_finished(self, message: TaskFinished) -> None:
+        if message.error is not None:
+            self.notify(message.error, severity="error", timeout=8)
+        elif message.note:
+            self.notify(message.note)
+        if message.then is not None and message.error is None:
+            message.then()
+
+    # --- promote --------------------------------------------------------------------
+
+    def _command_promote(self, values: dict[str, str]) -> None:
+        from workbench.engine.registry import check_module_name
+
+        bench = self._require_bench()
+        step = bench.spec.steps[0]
+        if not step.is_path:
+            raise UsageError(f"{step.module} is already registered")
+        name = values.get("name", "").strip()
+        check_module_name(name)
+        taken = name in {n for n, _ in self.scan.modules}
+        if taken and values.get("replace") not in ("true", "True", "yes"):
+
+            def answered(replace: bool | None) -> None:
+                if replace:
+                    self._promote(bench, name, step.module)
+
+            question = f"A SmartModule named {name!r} exists. Replace it?"
+            self.push_screen(ConfirmScreen(question, "Replace"), answered)
+            return
+        self._promote(bench, name, step.module)
+
+    def _promote(self, bench: BenchView, name: str, path: str) -> None:
+        def registered() -> None:
+            bench.spec.steps[0].module = name
+            bench.spec.source_path = path
+            self._retitle(bench)
+            bench.reload_modules()
+            self.save()
+            self._scan_workspace()
+
+        self._register_module(name, path, registered)
+
+    @work(thread=True, group="task", exit_on_error=False)
+    def _register_module(self, name: str, path: str, then: Callable[[], None]) -> None:
+        registry = self.services.open_registry()
+        try:
+            registry.create(name, path, replace=True)
+            self.post_message(TaskFinished(f"promoted to {name}", None, then))
+        except SmartbenchError as error:
+            self.post_message(TaskFinished(None, error.message, None))
+        finally:
+            registry.close()
+
+    def _retitle(self, bench: BenchView) -> None:
+        pane = bench.parent
+        if isinstance(pane, TabPane) and pane.id:
+            tabs = self.query_one("#benches", TabbedContent)
+            tabs.get_tab(pane.id).label = bench.spec.title
+        bench._refresh_header()
+
+    # --- export ---------------------------------------------------------------------
+
+    def _command_export(self, values: dict[str, str]) -> None:
+        bench = self._require_bench()
+        summary = bench.run_summary
+        if summary is None or summary.output_topic is None:
+            raise UsageError("run the whole topic first (r), then export its output")
+        output_topic = values.get("output_topic", "").strip()
+        file = values.get("file", "").strip()
+        if bool(output_topic) == bool(file):
+            raise UsageError("give either a topic name or a file, not both")
+        bench.exported = bool(output_topic) or bench.exported
+        self._export(summary.output_topic, output_topic or None, file or None)
+
+    @work(thread=True, group="task", exit_on_error=False)
+    def _export(self, source: str, topic: str | None, file: str | None) -> None:
+        from workbench.bench import TopicSource, iter_pages
+
+        broker = self.services.broker
+        pages = iter_pages(TopicSource(broker, source))
+        try:
+            if topic is not None:
+                broker.create_topic(topic)
+                for rows in pages:
+                    values = [r.value for r in rows]
+                    broker.produce(topic, values, [r.key for r in rows])
+                note = f"exported to topic {topic}"
+            else:
+                path = Path(file or "out.jsonl").expanduser()
+                with path.open("w", encoding="utf-8") as handle:
+                    for rows in pages:
+                        for row in rows:
+                            handle.write(_json_line(row.key, row.value) + "\n")
+                note = f"exported to {path}"
+            self.post_message(TaskFinished(note, None, self.rescan))
+        except SmartbenchError as error:
+            self.post_message(TaskFinished(None, error.message, None))
+        except OSError as error:
+            self.post_message(TaskFinished(None, f"cannot write {file}: {error}", None))
+
+    # --- watch ----------------------------------------------------------------------
+
+    def _command_watch(self, values: dict[str, str]) -> None:
+        bench = self._require_bench()
+        module = bench.spec.steps[0].module
+        self.session.watch_builds[module] = {
+            "build": values.get("build", ""),
+            "src": values.get("src", ""),
+        }
+        bench.spec.watch = not bench.spec.watch
+        bench._refresh_header()
+        self.save()
+
+    # --- quitting -------------------------------------------------------------------
+
+    async def action_quit(self) -> None:
+        """Cancel runs, drop temporary topics, save the session and leave."""
+        for bench in self.benches():
+            bench.close()
+        self.save()
+        self.exit(0)
+
+
+def _field_for(argument: Any, prefill: dict[str, str], command: str) -> Field:
+    flags = argument.flags
+    name = argument.options.get("dest") or flags[-1].lstrip("-").replace("-", "_")
+    if not flags[0].startswith("-"):
+        name = flags[0]
+    label = name.replace("_", " ")
+    if flags[0].startswith("-"):
+        label = f"{label} ({', '.join(flags)})"
+    choices = tuple(str(c) for c in argument.options.get("choices") or ())
+    value = prefill.get(name, "")
+    if choices and value not in choices:
+        value = choices[0]
+    help_text = argument.help
+    if argument.options.get("action") == "append":
+        help_text += "; separate several with commas"
+    return Field(name, label, value, help_text, choices)
+
+
+def _suggest_name(module: str) -> str:
+    stem = Path(module).stem.lower().replace("_", "-")
+    return "".join(c for c in stem if c.isalnum() or c == "-").strip("-") or "module"
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, list):
+        return "\n".join(str(v) for v in value)
+    if value is None:
+        return ""
+    return str(value)
+
+
+def _json_line(key: bytes | None, value: bytes) -> str:
+    text = value.decode("utf-8", "replace")
+    try:
+        parsed: Any = json.loads(text)
+    except ValueError:
+        parsed = text
+    key_text = None if key is None else key.decode("utf-8", "replace")
+    return json.dumps({"key": key_text, "value": parsed}, ensure_ascii=False)
+
+
+# --- entry point -------------------------------------------------------------------
+
+
+def open_workspace(path: Path) -> Workspace:
+    """The workspace's broker and registry, without loading samples yet.
+
+    Samples are loaded by the first scan, in a worker, so the first frame never
+    waits for module compiles.
+    """
+    from workbench.workspace import Workspace
+
+    return Workspace.open(path, samples=False)
+
+
+def run_app(args: argparse.Namespace) -> int:
+    """`smartbench` with no command (or an app command): run the TUI."""
+    from workbench.workspace import workspace_dir
+
+    workspace = open_workspace(workspace_dir(args))
+    samples = os.environ.get("SMARTBENCH_NO_SAMPLES", "") in ("", "0")
+    app = SmartbenchApp(
+        workspace.path, workspace.broker, start_command=args, load_samples=samples
+    )
+
+    # Our own loop: asyncio.run would wait for every worker thread on the way out,
+    # and a module stuck until its time budget must not hold up Ctrl+Q.
+    loop = asyncio.new_event_loop()
+    try:
+        app.run(loop=loop)
+    finally:
+        loop.close()
+    code = app.return_code or 0
+    if _busy_threads():
+        logging.shutdown()
+        sys.stdout.flush()
+        os._exit(code)
+    return code
+
+
+def _busy_threads() -> bool:
+    return any(
+        t.is_alive() and not t.daemon and t is not threading.main_thread()
+        for t in threading.enumerate()
+    )

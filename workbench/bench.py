@@ -1,0 +1,652 @@
+"""What one bench computes: a module chain run over a window of input or a topic.
+
+The TUI draws these results; this module never imports Textual, so the same logic
+is testable headless. Every function here blocks (wasm compile and run, SQLite) and
+is meant to run in a worker thread. Each run builds its own chain, and therefore its
+own wasmtime store, so no store is ever touched by two threads.
+"""
+
+from __future__ import annotations
+
+import bisect
+import time
+from array import array
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from workbench.engine.records import Record, decode_records, encode_record_list
+from workbench.engine.types import (
+    DEFAULT_ABI_VERSION,
+    Limits,
+    ModuleInfo,
+    ModuleKind,
+    ProcessResult,
+    TransformError,
+)
+from workbench.errors import ModuleLoadError, UsageError
+
+if TYPE_CHECKING:
+    from workbench.engine.broker import Broker
+
+TOPIC_RUN_BATCH = 1000
+"""Records per wasm call in a whole-topic run: one call per batch, never per record."""
+
+
+@dataclass(frozen=True, slots=True)
+class InputRow:
+    """One input record as the panes show it."""
+
+    offset: int
+    timestamp: int
+    """Milliseconds since the epoch; 0 when unknown (scratch lines)."""
+    key: bytes | None
+    value: bytes
+
+
+class InputSource(Protocol):
+    """Random access to the rows of a bench's input, by index from 0."""
+
+    @property
+    def label(self) -> str:
+        """What the pane title says (topic name or ``scratch``)."""
+        ...
+
+    def count(self) -> int:
+        """How many rows there are now."""
+        ...
+
+    def rows(self, start: int, count: int) -> list[InputRow]:
+        """Rows ``start`` to ``start + count`` (fewer at the end)."""
+        ...
+
+
+class TopicSource:
+    """A topic partition of the workspace broker as an input source.
+
+    The broker serialises its own calls, so workers and the UI may share it.
+    """
+
+    def __init__(self, broker: Broker, topic: str, partition: int = 0) -> None:
+        self.broker = broker
+        self.topic = topic
+        self.partition = partition
+
+    @property
+    def label(self) -> str:
+        return self.topic
+
+    def _bounds(self) -> tuple[int, int]:
+        for info in self.broker.partitions(self.topic):
+            if info.partition == self.partition:
+                return info.base, info.hw
+        return 0, 0
+
+    def count(self) -> int:
+        base, high_watermark = self._bounds()
+        return high_watermark - base
+
+    def rows(self, start: int, count: int) -> list[InputRow]:
+        base, _ = self._bounds()
+        stored = self.broker.read_records(
+            self.topic, self.partition, base + start, count
+        )
+        return [InputRow(r.offset, r.timestamp, r.key, r.value) for r in stored]
+
+
+class ScratchSource:
+    """Lines typed by the user, one record each, optionally ``key<sep>value``."""
+
+    def __init__(self, text: str, key_separator: str = "") -> None:
+        self.text = text
+        self.key_separator = key_separator
+        self._rows = parse_scratch(text, key_separator)
+
+    @property
+    def label(self) -> str:
+        return "scratch"
+
+    def count(self) -> int:
+        return len(self._rows)
+
+    def rows(self, start: int, count: int) -> list[InputRow]:
+        return self._rows[start : start + count]
+
+
+def parse_scratch(text: str, key_separator: str = "") -> list[InputRow]:
+    """One row per non-empty line; the key is what precedes the first separator."""
+    rows: list[InputRow] = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        key: bytes | None = None
+        value = line
+        if key_separator and key_separator in line:
+            key_text, value = line.split(key_separator, 1)
+            key = key_text.encode()
+        rows.append(InputRow(len(rows), 0, key, value.encode()))
+    return rows
+
+
+def parse_params(pairs: Sequence[str]) -> dict[str, str]:
+    """``KEY=value`` strings as given to ``-e``, in a dict; blank entries skipped."""
+    params: dict[str, str] = {}
+    for pair in pairs:
+        if not pair.strip():
+            continue
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"parameter {pair!r} is not KEY=value")
+        params[key.strip()] = value
+    return params
+
+
+@dataclass
+class StepSpec:
+    """One module of a bench's chain and the settings it runs with."""
+
+    module: str
+    """A registered name, or a path to a ``.wasm`` file."""
+    params: dict[str, str] = field(default_factory=dict)
+    initial: str | None = None
+    """Aggregate initial value (literal bytes as UTF-8); None means empty."""
+
+    @property
+    def is_path(self) -> bool:
+        """True when ``module`` names a file rather than a registered module."""
+        return self.module.endswith(".wasm") or "/" in self.module
+
+
+@dataclass
+class BenchSpec:
+    """Everything needed to reopen a bench: module chain, input and settings."""
+
+    steps: list[StepSpec]
+    topic: str | None = None
+    """The input topic; None means the scratch pane."""
+    partition: int = 0
+    abi_version: int = DEFAULT_ABI_VERSION
+    scratch_text: str = ""
+    key_separator: str = ""
+    watch: bool = False
+    source_path: str | None = None
+    """The file a promoted module came from, still followed by watch."""
+
+    @property
+    def title(self) -> str:
+        """Tab title: the module's name, or the first module and the chain length."""
+        first = self.steps[0].module
+        name = Path(first).name if self.steps[0].is_path else first
+        return name if len(self.steps) == 1 else f"{name} +{len(self.steps) - 1}"
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict for the session file."""
+        return {
+            "steps": [
+                {"module": s.module, "params": s.params, "initial": s.initial}
+                for s in self.steps
+            ],
+            "topic": self.topic,
+            "partition": self.partition,
+            "abi_version": self.abi_version,
+            "scratch_text": self.scratch_text,
+            "key_separator": self.key_separator,
+            "watch": self.watch,
+            "source_path": self.source_path,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> BenchSpec:
+        """The spec saved by :meth:`to_json`; raises KeyError/TypeError if broken."""
+        steps = [
+            StepSpec(str(s["module"]), dict(s.get("params") or {}), s.get("initial"))
+            for s in data["steps"]
+        ]
+        if not steps:
+            raise ValueError("a bench needs at least one module")
+        return cls(
+            steps=steps,
+            topic=data.get("topic"),
+            partition=int(data.get("partition", 0)),
+            abi_version=int(data.get("abi_version", DEFAULT_ABI_VERSION)),
+            scratch_text=str(data.get("scratch_text", "")),
+            key_separator=str(data.get("key_separator", "")),
+            watch=bool(data.get("watch", False)),
+            source_path=data.get("source_path"),
+        )
+
+
+# --- loading -----------------------------------------------------------------------
+
+
+ModuleLoader = Callable[[StepSpec], Any]
+"""Returns the compiled module (a ``LoadedModule``) for a step."""
+
+
+def load_step_module(step: StepSpec, registry: Any | None) -> Any:
+    """Compile a step's module from its path or from the registry."""
+    from workbench.engine.module import load_module
+
+    if step.is_path:
+        path = Path(step.module).expanduser()
+        if not path.is_file():
+            raise ModuleLoadError(f"{path}: no such file")
+        return load_module(path)
+    if registry is None:
+        raise ModuleLoadError(f"SmartModule {step.module} was not found")
+    return registry.load(step.module)
+
+
+@dataclass
+class LoadedChain:
+    """Compiled modules of a bench, shared read-only by the runs' own stores."""
+
+    spec: BenchSpec
+    modules: list[Any]
+    limits: Limits = field(default_factory=Limits)
+    """Memory and time budgets of every chain built from these modules."""
+
+    @property
+    def infos(self) -> list[ModuleInfo]:
+        """Each step's :class:`ModuleInfo`."""
+        return [m.info for m in self.modules]
+
+    @property
+    def kind(self) -> ModuleKind:
+        """The kind that decides the Output pane: the last step's."""
+        kind: ModuleKind = self.modules[-1].info.kind
+        return kind
+
+    @property
+    def has_array_map(self) -> bool:
+        """An array-map step loses offsets, so outputs need per-record attribution."""
+        return any(m.info.kind is ModuleKind.ARRAY_MAP for m in self.modules)
+
+    def build(
+        self, initial_override: bytes | None = None, limits: Limits | None = None
+    ) -> Any:
+        """A fresh chain (its own store) with ``init`` already run."""
+        from workbench.engine.chain import Chain, StepConfig
+
+        configs = []
+        pairs = zip(self.spec.steps, self.modules, strict=True)
+        for index, (step, module) in enumerate(pairs):
+            initial = b"" if step.initial is None else step.initial.encode()
+            if initial_override is not None and index == len(self.modules) - 1:
+                initial = initial_override
+            configs.append(
+                StepConfig(module=module, params=dict(step.params), initial=initial)
+            )
+        return Chain.build(
+            configs, abi_version=self.spec.abi_version, limits=limits or self.limits
+        )
+
+
+# --- window runs ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OutputRecord:
+    """One output record, still as bytes."""
+
+    key: bytes | None
+    value: bytes
+
+
+@dataclass
+class WindowResult:
+    """The output for rows ``start``..``start + len(rows)`` of the input."""
+
+    start: int
+    rows: list[InputRow]
+    kind: ModuleKind
+    outputs: dict[int, list[OutputRecord]] = field(default_factory=dict)
+    """Row index → the records it produced (empty list: dropped)."""
+    stream: list[OutputRecord] = field(default_factory=list)
+    """Output that cannot be attributed to rows, in order (chains with array-map)."""
+    attributed: bool = True
+    error: TransformError | None = None
+    error_index: int | None = None
+    """Row index of the record that failed; rows after it were not processed."""
+    failure: str | None = None
+    logs: list[tuple[int | None, str]] = field(default_factory=list)
+    """(row index or None for the whole batch, text the module wrote)."""
+    notices: list[str] = field(default_factory=list)
+    records_in: int = 0
+    records_out: int = 0
+    bytes_in: int = 0
+    bytes_out: int = 0
+    seconds: float = 0.0
+    accumulator_note: str | None = None
+    step: int | None = None
+    """Which chain step's output this is (None: the last)."""
+
+    @property
+    def end(self) -> int:
+        """Index one past the last row of the window."""
+        return self.start + len(self.rows)
+
+
+def encode_rows(rows: Sequence[InputRow]) -> tuple[bytes, int, int]:
+    """A record list of ``rows`` with offset deltas = position; base offset, time."""
+    base_timestamp = rows[0].timestamp if rows else 0
+    records = [
+        Record(
+            value=row.value,
+            key=row.key,
+            offset_delta=index,
+            timestamp_delta=max(0, row.timestamp - base_timestamp),
+        )
+        for index, row in enumerate(rows)
+    ]
+    base_offset = rows[0].offset if rows else 0
+    return encode_record_list(records), base_offset, base_timestamp
+
+
+def _logs_of(result: ProcessResult) -> str:
+    text = (result.stdout + result.stderr).decode("utf-8", "replace")
+    return text.rstrip("\n")
+
+
+def _output_records(encoded: bytes) -> list[tuple[int, OutputRecord]]:
+    return [
+        (r.offset_delta, OutputRecord(r.key, r.value)) for r in decode_records(encoded)
+    ]
+
+
+def run_window(
+    loaded: LoadedChain,
+    start: int,
+    rows: list[InputRow],
+    initial: bytes | None = None,
+    step: int | None = None,
+    limits: Limits | None = None,
+) -> WindowResult:
+    """Run the chain once over ``rows`` and attribute outputs to input rows.
+
+    Args:
+        loaded: The compiled chain.
+        start: Index of ``rows[0]`` in the input.
+        rows: The input window; one wasm call per step for all of it.
+        initial: Accumulator to start an aggregate from, instead of the spec's.
+        step: Show this step's output instead of the last one.
+        limits: Memory and time budgets for this run.
+
+    Returns:
+        The window's outputs, error, logs and counters.
+    """
+    began = time.perf_counter()
+    result = WindowResult(start=start, rows=rows, kind=loaded.kind, step=step)
+    if step is not None:
+        result.kind = loaded.modules[step].info.kind
+    result.records_in = len(rows)
+    result.bytes_in = sum(len(r.value) + len(r.key or b"") for r in rows)
+    if not rows:
+        return result
+
+    chain = loaded.build(initial, limits)
+    encoded, base_offset, base_timestamp = encode_rows(rows)
+    keep_steps = step is not None and len(loaded.modules) > 1
+    processed = chain.process(
+        encoded, base_offset, base_timestamp, keep_steps=keep_steps
+    )
+    _fill_window(result, loaded, processed, base_offset, step)
+
+    if loaded.has_array_map and (step is None or _array_map_upto(loaded, step)):
+        _attribute_per_record(result, loaded, initial, step, limits)
+    result.seconds = time.perf_counter() - began
+    return result
+
+
+def _array_map_upto(loaded: LoadedChain, step: int) -> bool:
+    return any(m.info.kind is ModuleKind.ARRAY_MAP for m in loaded.modules[: step + 1])
+
+
+def _fill_window(
+    result: WindowResult,
+    loaded: LoadedChain,
+    processed: ProcessResult,
+    base_offset: int,
+    step: int | None,
+) -> None:
+    output = processed.output
+    if step is not None and processed.step_outputs is not None:
+        output = (
+            processed.step_outputs[step] if step < len(processed.step_outputs) else b""
+        )
+    result.notices.extend(processed.notices)
+    logs = _logs_of(processed)
+    if logs:
+        result.logs.append((None, logs))
+    if processed.failure is not None:
+        result.failure = processed.failure
+        return
+
+    records = _output_records(output) if output else []
+    result.records_out = len(records)
+    result.bytes_out = sum(len(r.value) + len(r.key or b"") for _, r in records)
+    if processed.error is not None:
+        result.error = processed.error
+        result.error_index = processed.error.offset - base_offset
+    last = result.error_index if result.error_index is not None else len(result.rows)
+    for index in range(min(last, len(result.rows))):
+        result.outputs[index] = []
+
+    if loaded.has_array_map and (step is None or _array_map_upto(loaded, step)):
+        result.stream = [record for _, record in records]
+        result.attributed = False
+        return
+    for offset_delta, record in records:
+        result.outputs.setdefault(offset_delta, []).append(record)
+
+
+def _attribute_per_record(
+    result: WindowResult,
+    loaded: LoadedChain,
+    initial: bytes | None,
+    step: int | None,
+    limits: Limits | None,
+) -> None:
+    # A separate chain, one call per visible row, so each child and each log line
+    # lands under the record that produced it; the main run's state is untouched.
+    chain = loaded.build(initial, limits)
+    result.outputs.clear()
+    keep_steps = step is not None and len(loaded.modules) > 1
+    for index, row in enumerate(result.rows):
+        encoded, base_offset, base_timestamp = encode_rows([row])
+        processed = chain.process(
+            encoded, base_offset, base_timestamp, keep_steps=keep_steps
+        )
+        output = processed.output
+        if step is not None and processed.step_outputs is not None:
+            output = processed.step_outputs[step]
+        logs = _logs_of(processed)
+        if logs:
+            result.logs.append((index, logs))
+        if processed.failure is not None or processed.error is not None:
+            result.failure = processed.failure
+            result.error = processed.error
+            result.error_index = index
+            break
+        records = _output_records(output) if output else []
+        result.outputs[index] = [record for _, record in records]
+    result.attributed = True
+
+
+# --- whole-topic runs ----------------------------------------------------------------
+
+
+@dataclass
+class TopicRunProgress:
+    """Where a whole-topic run is; posted after every batch."""
+
+    done: int
+    total: int
+    records_out: int
+    bytes_in: int
+    bytes_out: int
+    seconds: float
+
+
+@dataclass
+class TopicRunSummary:
+    """The outcome of a whole-topic run."""
+
+    records_in: int
+    records_out: int
+    bytes_in: int
+    bytes_out: int
+    seconds: float
+    output_topic: str | None
+    source_offsets: array[int]
+    """Input offset of each output record (-1 when unknown: array-map)."""
+    checkpoints: list[tuple[int, bytes]]
+    """(row index, aggregate accumulator before that row) at each batch start."""
+    cancelled: bool = False
+    last_value: bytes = b""
+    """Value of the last output record (an aggregate's accumulator)."""
+    error: TransformError | None = None
+    failure: str | None = None
+    logs: list[tuple[int, int, str]] = field(default_factory=list)
+    """(first offset, last offset, text) of each batch that wrote something."""
+
+
+def run_topic(
+    loaded: LoadedChain,
+    source: InputSource,
+    write: Callable[[list[OutputRecord]], None] | None,
+    cancelled: Callable[[], bool],
+    progress: Callable[[TopicRunProgress], None],
+    output_topic: str | None = None,
+    limits: Limits | None = None,
+) -> TopicRunSummary:
+    """Run the chain over the whole input in batches, streaming output to ``write``.
+
+    Args:
+        loaded: The compiled chain; one chain instance carries state across batches.
+        source: The input rows.
+        write: Receives each batch's output records (e.g. a temporary topic).
+        cancelled: Polled between batches; True stops the run.
+        progress: Called after each batch.
+        output_topic: Name reported in the summary.
+        limits: Memory and time budgets.
+
+    Returns:
+        Counters, where the output went, and aggregate checkpoints.
+    """
+    began = time.perf_counter()
+    total = source.count()
+    summary = TopicRunSummary(0, 0, 0, 0, 0.0, output_topic, array("q"), [])
+    chain = loaded.build(None, limits)
+    accumulator = _initial_accumulator(loaded)
+
+    for start in range(0, total, TOPIC_RUN_BATCH):
+        if cancelled():
+            summary.cancelled = True
+            break
+        rows = source.rows(start, TOPIC_RUN_BATCH)
+        if not rows:
+            break
+        summary.checkpoints.append((start, accumulator))
+        stop = _run_batch(chain, loaded, rows, summary, write)
+        if loaded.kind is ModuleKind.AGGREGATE and summary.records_out:
+            accumulator = summary.last_value
+        progress(
+            TopicRunProgress(
+                start + len(rows),
+                total,
+                summary.records_out,
+                summary.bytes_in,
+                summary.bytes_out,
+                time.perf_counter() - began,
+            )
+        )
+        if stop:
+            break
+    summary.seconds = time.perf_counter() - began
+    return summary
+
+
+def _initial_accumulator(loaded: LoadedChain) -> bytes:
+    initial = loaded.spec.steps[-1].initial
+    return b"" if initial is None else initial.encode()
+
+
+def _run_batch(
+    chain: Any,
+    loaded: LoadedChain,
+    rows: list[InputRow],
+    summary: TopicRunSummary,
+    write: Callable[[list[OutputRecord]], None] | None,
+) -> bool:
+    encoded, base_offset, base_timestamp = encode_rows(rows)
+    processed: ProcessResult = chain.process(encoded, base_offset, base_timestamp)
+    summary.records_in += len(rows)
+    summary.bytes_in += sum(len(r.value) + len(r.key or b"") for r in rows)
+    logs = _logs_of(processed)
+    if logs:
+        summary.logs.append((rows[0].offset, rows[-1].offset, logs))
+    if processed.failure is not None:
+        summary.failure = processed.failure
+        return True
+
+    records = _output_records(processed.output) if processed.output else []
+    known = not loaded.has_array_map
+    for offset_delta, _ in records:
+        summary.source_offsets.append(base_offset + offset_delta if known else -1)
+    summary.records_out += len(records)
+    summary.bytes_out += sum(len(r.value) + len(r.key or b"") for _, r in records)
+    if records:
+        summary.last_value = records[-1][1].value
+    if write is not None and records:
+        write([record for _, record in records])
+    if processed.error is not None:
+        summary.error = processed.error
+        return True
+    return False
+
+
+def checkpoint_before(
+    checkpoints: Sequence[tuple[int, bytes]], index: int
+) -> tuple[int, bytes] | None:
+    """The last checkpoint at or before row ``index``."""
+    position = bisect.bisect_right([start for start, _ in checkpoints], index)
+    return checkpoints[position - 1] if position else None
+
+
+def iter_pages(
+    source: InputSource, page: int = TOPIC_RUN_BATCH
+) -> Iterator[list[InputRow]]:
+    """All rows of ``source`` in pages (for search and export)."""
+    start = 0
+    while True:
+        rows = source.rows(start, page)
+        if not rows:
+            return
+        yield rows
+        start += len(rows)
+
+
+@dataclass
+class BenchServices:
+    """What benches share: the workspace, its broker, and display settings."""
+
+    workspace: Path
+    broker: Broker
+    deterministic: bool = False
+    """Tests: no timers, no clocks, no timing figures, so screens repeat exactly."""
+    limits: Limits = field(default_factory=Limits)
+    """Budgets for every chain the benches build."""
+
+    def open_registry(self) -> Any:
+        """A registry connection for the calling thread (closed by the caller)."""
+        from workbench.engine.registry import Registry
+
+        return Registry.open(self.workspace)
+
+    def temporary_topic_name(self) -> str:
+        """A fresh name for a whole-topic run's output."""
+        import uuid
+
+        return f"smartbench-run-{uuid.uuid4().hex[:10]}"

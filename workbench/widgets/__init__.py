@@ -1,0 +1,1 @@
+"""Reusable widgets: virtual record views, the bench, the sidebar."""

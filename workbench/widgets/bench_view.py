@@ -1,0 +1,875 @@
+"""One bench: a module chain beside its input, with output drawn for its kind.
+
+Workers compile modules and run windows and whole topics in threads; they only post
+messages, and the handlers below own every piece of state.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from array import array
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.timer import Timer
+from textual.widgets import Input, ProgressBar, RichLog, Sparkline, Static, TextArea
+from textual.worker import Worker, get_current_worker
+
+from workbench.bench import (
+    BenchServices,
+    BenchSpec,
+    InputRow,
+    InputSource,
+    LoadedChain,
+    OutputRecord,
+    ScratchSource,
+    TopicRunProgress,
+    TopicRunSummary,
+    TopicSource,
+    WindowResult,
+    checkpoint_before,
+    load_step_module,
+    run_topic,
+    run_window,
+)
+from workbench.engine.types import ModuleKind
+from workbench.errors import SmartbenchError
+from workbench.widgets.messages import (
+    BenchChanged,
+    ModulesLoaded,
+    SearchFound,
+    TopicRunFinished,
+    TopicRunProgressed,
+    WindowComputed,
+)
+from workbench.widgets.output_view import ALIGNED, STREAM, OutputView
+from workbench.widgets.record_view import InputView, RecordView
+
+log = logging.getLogger(__name__)
+
+AUTO_RUN_LIMIT = 200_000
+"""Topics up to this size get a whole-topic run as soon as the bench opens."""
+WINDOW_DEBOUNCE = 0.1
+SCRATCH_DEBOUNCE = 0.15
+TAIL_INTERVAL = 0.5
+WINDOW_MARGIN = 20
+"""Rows computed beyond the visible ones, so small scrolls need no new run."""
+
+
+def human_size(size: int) -> str:
+    """Bytes as B, KB or MB with one decimal."""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+class BenchView(Vertical):
+    """A module (or chain) on a topic or on scratch input."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "run_topic", "Run", tooltip="Run the whole topic"),
+        Binding("escape", "cancel_run", "Cancel", show=False),
+        Binding("e", "edit_params", "Params", tooltip="Edit params and initial"),
+        Binding("h", "toggle_dropped", "Hide dropped", show=False),
+        Binding("f", "toggle_tail", "Tail", show=False),
+        Binding("s", "toggle_scratch", "Scratch", tooltip="Type input by hand"),
+        Binding("n", "produce", "Produce", show=False),
+        Binding("l", "toggle_log", "Log", show=False),
+        Binding("slash", "search", "Search", show=False),
+        Binding("left_square_bracket", "step(-1)", "Prev step", show=False),
+        Binding("right_square_bracket", "step(1)", "Next step", show=False),
+        Binding("tab", "switch_pane", "Pane", show=False),
+    ]
+    HELP = (
+        "A bench: Input on the left, the module's Output on the right.\n"
+        "r runs the whole topic (Esc cancels), e edits params, s switches to "
+        "scratch input, n produces a record, f toggles tail, h hides dropped "
+        "records, l shows the module's log, / searches, [ and ] pick a chain step."
+    )
+
+    tail: reactive[bool] = reactive(True)
+    """Follow records appended to the topic."""
+    hide_dropped: reactive[bool] = reactive(False)
+    """Show only the records a filter kept (read from the whole-topic run)."""
+
+    def __init__(self, spec: BenchSpec, services: BenchServices, bench_id: str):
+        super().__init__(id=bench_id, classes="bench")
+        self.spec = spec
+        self.services = services
+        self.loaded: LoadedChain | None = None
+        self.load_error: str | None = None
+        self.window: WindowResult | None = None
+        self.run_summary: TopicRunSummary | None = None
+        self.run_progress: TopicRunProgress | None = None
+        self.output_topic: str | None = None
+        self.exported = False
+        self.new_records = 0
+        self.step: int | None = None
+        self.throughputs: list[float] = []
+        self._generation = 0
+        self._run_id = 0
+        self._window_timer: Timer | None = None
+        self._watch_note = ""
+
+    # --- layout ---------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="bench-header", classes="bench-header")
+        with Horizontal(classes="panes"):
+            with Vertical(classes="side input-side"):
+                yield Static(id="input-title", classes="pane-title")
+                yield InputView(self._make_source(), id="input")
+                yield TextArea(self.spec.scratch_text, id="scratch")
+            with Vertical(classes="side output-side"):
+                yield Static(id="output-title", classes="pane-title")
+                yield OutputView(id="output")
+        yield Static(id="error-panel", classes="error-panel")
+        yield RichLog(id="log-panel", max_lines=1000, wrap=True, markup=False)
+        yield ProgressBar(id="run-progress", show_eta=False)
+        with Horizontal(classes="stats-row"):
+            yield Static(id="stats", classes="stats")
+            yield Sparkline([], id="spark")
+        yield Input(placeholder="search this pane, Enter for next", id="search")
+
+    def on_mount(self) -> None:
+        self.query_one("#scratch", TextArea).display = self.spec.topic is None
+        self.input_view.display = self.spec.topic is not None
+        self.query_one("#error-panel").display = False
+        self.query_one("#log-panel").display = False
+        self.query_one("#run-progress").display = False
+        self.query_one("#search").display = False
+        self.input_view.refresh_lines_count()
+        self._refresh_titles()
+        self._refresh_header()
+        self._load_modules()
+        self.focus_input()
+        if not self.services.deterministic:
+            self.set_interval(TAIL_INTERVAL, self._poll_topic)
+
+    def focus_input(self) -> None:
+        """Focus the Input pane (or the scratch editor)."""
+        if self.spec.topic is None:
+            self.query_one("#scratch", TextArea).focus()
+        else:
+            self.input_view.focus()
+
+    @property
+    def input_view(self) -> InputView:
+        """The Input pane."""
+        return self.query_one("#input", InputView)
+
+    @property
+    def output_view(self) -> OutputView:
+        """The Output pane."""
+        return self.query_one("#output", OutputView)
+
+    def _make_source(self) -> InputSource:
+        if self.spec.topic is None:
+            return ScratchSource(self.spec.scratch_text, self.spec.key_separator)
+        return TopicSource(self.services.broker, self.spec.topic, self.spec.partition)
+
+    # --- loading --------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def _load_modules(self) -> None:
+        registry = None
+        try:
+            if any(not step.is_path for step in self.spec.steps):
+                registry = self.services.open_registry()
+            modules = [load_step_module(s, registry) for s in self.spec.steps]
+            self.post_message(ModulesLoaded(self._chain_of(modules), None))
+        except SmartbenchError as error:
+            self.post_message(ModulesLoaded(None, error.message))
+        except Exception as error:
+            log.exception("loading %s", self.spec.title)
+            self.post_message(ModulesLoaded(None, f"cannot load: {error}"))
+        finally:
+            if registry is not None:
+                registry.close()
+
+    def _chain_of(self, modules: list[object]) -> LoadedChain:
+        return LoadedChain(self.spec, modules, self.services.limits)
+
+    @on(ModulesLoaded)
+    def _modules_loaded(self, message: ModulesLoaded) -> None:
+        message.stop()
+        self.loaded = message.loaded
+        self.load_error = message.error
+        self._refresh_header()
+        if message.error is not None:
+            self.show_error(message.error)
+            return
+        self.show_error(None)
+        self.reset_results()
+
+    def reload_modules(self) -> None:
+        """Compile the modules again (spec changed, module promoted or rebuilt)."""
+        self._load_modules()
+
+    def reset_results(self) -> None:
+        """Forget outputs and compute them again for the current spec and input."""
+        self._cancel_topic_run()
+        self.run_summary = None
+        self.window = None
+        self.hide_dropped = False
+        self.output_view.show_window(None, self.input_view.line_count(), self._kind())
+        self.schedule_window(0)
+        count = self.input_view.line_count()
+        if self.spec.topic is not None and 0 < count <= AUTO_RUN_LIMIT:
+            self.action_run_topic()
+        self._refresh_titles()
+
+    def _kind(self) -> ModuleKind | None:
+        if self.loaded is None:
+            return None
+        if self.step is not None:
+            kind: ModuleKind = self.loaded.modules[self.step].info.kind
+            return kind
+        return self.loaded.kind
+
+    # --- window runs ----------------------------------------------------------------
+
+    def schedule_window(self, delay: float = WINDOW_DEBOUNCE) -> None:
+        """Recompute the visible window after ``delay`` seconds of quiet."""
+        if self._window_timer is not None:
+            self._window_timer.stop()
+        if delay <= 0:
+            self._window_timer = None
+            self._start_window()
+            return
+        self._window_timer = self.set_timer(delay, self._start_window)
+
+    def _start_window(self) -> None:
+        self._window_timer = None
+        if self.loaded is None:
+            return
+        start, stop = self._window_bounds()
+        initial, note = self._initial_for(start)
+        if initial is not None and self.run_summary is not None:
+            start = checkpoint_before(self.run_summary.checkpoints, start)[0]  # type: ignore[index]
+        rows = self.input_view.rows(start, stop)
+        self._generation += 1
+        self._run_window(self._generation, self.loaded, start, rows, initial, note)
+
+    def _window_bounds(self) -> tuple[int, int]:
+        view = self.input_view
+        if self.spec.topic is None:
+            return 0, view.line_count()
+        top, bottom = view.visible_range()
+        if self.output_view.mode != ALIGNED and self.window is not None:
+            top = view.cursor
+        return max(0, top - WINDOW_MARGIN), bottom + WINDOW_MARGIN
+
+    def _initial_for(self, start: int) -> tuple[bytes | None, str | None]:
+        if self.loaded is None or self.loaded.kind is not ModuleKind.AGGREGATE:
+            return None, None
+        summary = self.run_summary
+        if summary is not None and not summary.cancelled:
+            checkpoint = checkpoint_before(summary.checkpoints, start)
+            if checkpoint is not None:
+                return checkpoint[1], None
+        if start == 0:
+            return None, None
+        row = self.input_view.row(start)
+        offset = row.offset if row else start
+        return None, f"accumulator from offset {offset:,}, not from the beginning"
+
+    @work(thread=True, exclusive=True, group="window", exit_on_error=False)
+    def _run_window(
+        self,
+        generation: int,
+        loaded: LoadedChain,
+        start: int,
+        rows: list[InputRow],
+        initial: bytes | None,
+        note: str | None,
+    ) -> None:
+        try:
+            result = run_window(loaded, start, rows, initial, self.step)
+            result.accumulator_note = note
+            self.post_message(WindowComputed(generation, result, None))
+        except SmartbenchError as error:
+            self.post_message(WindowComputed(generation, None, error.message))
+        except Exception as error:
+            log.exception("window run of %s", self.spec.title)
+            self.post_message(WindowComputed(generation, None, f"run failed: {error}"))
+
+    @on(WindowComputed)
+    def _window_computed(self, message: WindowComputed) -> None:
+        message.stop()
+        if message.generation != self._generation:
+            return
+        if message.result is None:
+            self.show_error(message.error)
+            return
+        self.window = message.result
+        if not (self.hide_dropped and self.output_view.mode == STREAM):
+            self.output_view.show_window(
+                message.result, self.input_view.line_count(), self._kind()
+            )
+        self._show_window_diagnostics(message.result)
+        self._record_throughput(message.result.records_in, message.result.seconds)
+        self._refresh_titles()
+        self._refresh_stats()
+
+    def _show_window_diagnostics(self, result: WindowResult) -> None:
+        if result.failure is not None:
+            first = result.rows[0].offset if result.rows else 0
+            last = result.rows[-1].offset if result.rows else 0
+            self.show_error(
+                f"{result.failure}\n(while processing offsets {first}–{last})"
+            )
+        elif result.error is not None:
+            self.show_error(result.error.render())
+        else:
+            self.show_error(None)
+        log_panel = self.query_one("#log-panel", RichLog)
+        for row_index, text in result.logs:
+            if row_index is None:
+                log_panel.write(f"[window {result.start}–{result.end - 1}] {text}")
+            else:
+                offset = result.rows[row_index].offset
+                log_panel.write(f"[offset {offset}] {text}")
+        for notice in result.notices:
+            self.notify(notice, title="Module state")
+
+    # --- whole-topic runs -----------------------------------------------------------
+
+    def action_run_topic(self) -> None:
+        """Run the module over the whole topic into a temporary topic."""
+        if self.loaded is None:
+            self.notify("the module is not loaded", severity="warning")
+            return
+        if self.spec.topic is None:
+            self.schedule_window(0)
+            return
+        self._drop_output_topic()
+        self._run_id += 1
+        self.output_topic = self.services.temporary_topic_name()
+        self.run_progress = None
+        bar = self.query_one("#run-progress", ProgressBar)
+        bar.update(total=max(1, self.input_view.line_count()), progress=0)
+        bar.display = True
+        self._run_topic_worker(self._run_id, self.loaded, self.output_topic)
+
+    @work(thread=True, exclusive=True, group="topic", exit_on_error=False)
+    def _run_topic_worker(
+        self, run_id: int, loaded: LoadedChain, output_topic: str
+    ) -> None:
+        worker = get_current_worker()
+        broker = self.services.broker
+        source = self._make_source()
+        try:
+            broker.create_topic(output_topic)
+
+            def write(records: list[OutputRecord]) -> None:
+                broker.produce(
+                    output_topic,
+                    [r.value for r in records],
+                    [r.key for r in records],
+                    partition=0,
+                )
+
+            summary = run_topic(
+                loaded,
+                source,
+                write,
+                lambda: worker.is_cancelled,
+                lambda p: self._post_progress(run_id, p),
+                output_topic,
+            )
+            self.post_message(TopicRunFinished(run_id, summary, None))
+        except SmartbenchError as error:
+            self.post_message(TopicRunFinished(run_id, None, error.message))
+        except Exception as error:
+            log.exception("topic run of %s", self.spec.title)
+            self.post_message(TopicRunFinished(run_id, None, f"run failed: {error}"))
+
+    def _post_progress(self, run_id: int, progress: TopicRunProgress) -> None:
+        self.post_message(TopicRunProgressed(run_id, progress))
+
+    @on(TopicRunProgressed)
+    def _topic_run_progressed(self, message: TopicRunProgressed) -> None:
+        message.stop()
+        if message.run_id != self._run_id:
+            return
+        self.run_progress = message.progress
+        bar = self.query_one("#run-progress", ProgressBar)
+        bar.update(total=max(1, message.progress.total), progress=message.progress.done)
+        self._refresh_titles()
+
+    @on(TopicRunFinished)
+    def _topic_run_finished(self, message: TopicRunFinished) -> None:
+        message.stop()
+        if message.run_id != self._run_id:
+            return
+        self.query_one("#run-progress", ProgressBar).display = False
+        self.run_progress = None
+        if message.summary is None:
+            self.show_error(message.error)
+            return
+        summary = message.summary
+        self.run_summary = summary
+        self._show_run_diagnostics(summary)
+        self._record_throughput(summary.records_in, summary.seconds)
+        if summary.cancelled:
+            self.notify("run cancelled", title=self.spec.title)
+        if self.loaded is not None and self.loaded.kind is ModuleKind.AGGREGATE:
+            self.schedule_window(0)
+        if self.hide_dropped:
+            self._show_run_output()
+        self._refresh_titles()
+        self._refresh_stats()
+
+    def _show_run_diagnostics(self, summary: TopicRunSummary) -> None:
+        if summary.failure is not None:
+            self.show_error(summary.failure)
+        elif summary.error is not None:
+            self.show_error(summary.error.render())
+        log_panel = self.query_one("#log-panel", RichLog)
+        for first, last, text in summary.logs[-50:]:
+            log_panel.write(f"[batch {first}–{last}] {text}")
+
+    def action_cancel_run(self) -> None:
+        """Stop the whole-topic run between batches."""
+        search = self.query_one("#search", Input)
+        if search.display:
+            search.display = False
+            self.input_view.focus()
+            return
+        self._cancel_topic_run()
+
+    def _cancel_topic_run(self) -> None:
+        for worker in self.workers_in("topic"):
+            worker.cancel()
+
+    def workers_in(self, group: str) -> list[Worker[None]]:
+        """This bench's running workers of ``group``."""
+        return [
+            w
+            for w in self.app.workers
+            if w.node is self and w.group == group and not w.is_finished
+        ]
+
+    def _drop_output_topic(self) -> None:
+        if self.output_topic is None or self.exported:
+            self.output_topic = None
+            self.exported = False
+            return
+        try:
+            if self.services.broker.topic_exists(self.output_topic):
+                self.services.broker.delete_topic(self.output_topic)
+        except Exception:
+            log.exception("dropping %s", self.output_topic)
+        self.output_topic = None
+
+    def close(self) -> None:
+        """The bench is closing: stop its runs and drop its temporary topic."""
+        self._cancel_topic_run()
+        self._drop_output_topic()
+
+    # --- panels and titles ----------------------------------------------------------
+
+    def show_error(self, text: str | None) -> None:
+        """Show (or hide with None) the error panel."""
+        panel = self.query_one("#error-panel", Static)
+        panel.display = text is not None
+        panel.update(Text(text or ""))
+
+    def _refresh_header(self) -> None:
+        header = self.query_one("#bench-header", Static)
+        header.update(self.header_text())
+
+    def header_text(self) -> Text:
+        """Name or path, kind, size, hash, ABI, params, initial value, watch."""
+        text = Text()
+        text.append(self.spec.steps[0].module, "bold")
+        if self.loaded is not None:
+            infos = self.loaded.infos
+            info = infos[0]
+            text.append(f" · {info.kind.value} · {human_size(info.size)}")
+            text.append(f" · sha256:{info.sha256[:8]}")
+            if len(infos) > 1:
+                kinds = " → ".join(i.kind.value for i in infos)
+                text.append(f" · chain: {kinds}")
+        elif self.load_error is not None:
+            text.append(" · not loaded", "red")
+        else:
+            text.append(" · loading…")
+        text.append(f" · ABI {self.spec.abi_version}")
+        params = self.spec.steps[-1].params
+        if params:
+            text.append(" · " + " ".join(f"-e {k}={v}" for k, v in params.items()))
+        initial = self.spec.steps[-1].initial
+        if initial:
+            text.append(f" · initial {initial!r}")
+        text.append(" · watch " + ("on" if self.spec.watch else "off"))
+        if self._watch_note:
+            text.append(f" · {self._watch_note}", "yellow")
+        return text
+
+    def set_watch_note(self, note: str) -> None:
+        """Show watch state details (last reload, latency, warnings) in the header."""
+        self._watch_note = note
+        self._refresh_header()
+
+    def _refresh_titles(self) -> None:
+        self.query_one("#input-title", Static).update(self.input_title())
+        self.query_one("#output-title", Static).update(self.output_title())
+
+    def input_title(self) -> Text:
+        """``Input · topic · N records`` plus tail state or the new-records badge."""
+        count = self.input_view.line_count()
+        label = self._make_source_label()
+        text = Text(f"Input · {label} · {count:,} records")
+        if self.spec.topic is not None:
+            if self.tail:
+                text.append(" · tail", "dim")
+            elif self.new_records:
+                text.append(f" ● {self.new_records:,} new", "bold yellow")
+        return text
+
+    def _make_source_label(self) -> str:
+        return self.spec.topic if self.spec.topic is not None else "scratch"
+
+    def output_title(self) -> Text:
+        """``Output · kind`` and the count that matters for the kind."""
+        kind = self._kind()
+        text = Text("Output")
+        if kind is None:
+            return text
+        text.append(f" · {kind.value}")
+        if self.step is not None and self.loaded is not None:
+            text.append(f" · step {self.step + 1}/{len(self.loaded.modules)}")
+        text.append(" · " + self._count_text(kind))
+        if self.hide_dropped:
+            text.append(" · dropped hidden", "dim")
+        if self.window is not None and self.window.accumulator_note:
+            text.append(f" · {self.window.accumulator_note}", "yellow")
+        return text
+
+    def _count_text(self, kind: ModuleKind) -> str:
+        summary = self.run_summary
+        if summary is not None and not summary.cancelled and self.step is None:
+            records_in, records_out = summary.records_in, summary.records_out
+        elif self.run_progress is not None:
+            done, total = self.run_progress.done, self.run_progress.total
+            return f"running {done:,} / {total:,}"
+        elif self.window is not None and self._window_covers_all():
+            records_in = self.window.records_in
+            records_out = sum(len(o) for o in self.window.outputs.values())
+            records_out = records_out or len(self.window.stream)
+        else:
+            return "window"
+        if kind is ModuleKind.FILTER:
+            return f"{records_out:,} kept / {records_in:,}"
+        if kind is ModuleKind.FILTER_MAP:
+            return f"{records_out:,} out / {records_in:,}"
+        if kind is ModuleKind.ARRAY_MAP:
+            return f"{records_out:,} children / {records_in:,}"
+        return f"{records_out:,} records"
+
+    def _window_covers_all(self) -> bool:
+        window = self.window
+        if window is None:
+            return False
+        return window.start == 0 and window.end >= self.input_view.line_count()
+
+    def _record_throughput(self, records: int, seconds: float) -> None:
+        if seconds > 0 and records:
+            self.throughputs = [*self.throughputs[-29:], records / seconds]
+        spark = self.query_one("#spark", Sparkline)
+        spark.data = [] if self.services.deterministic else self.throughputs
+        spark.display = not self.services.deterministic
+
+    def _refresh_stats(self) -> None:
+        self.query_one("#stats", Static).update(self.stats_text())
+
+    def stats_text(self) -> Text:
+        """Records and bytes in/out, reduction, and (unless hidden) time and rate."""
+        summary = self.run_summary
+        source: WindowResult | TopicRunSummary | None = summary or self.window
+        if source is None:
+            return Text("")
+        scope = "topic" if summary is not None else "window"
+        records_in, records_out = source.records_in, source.records_out
+        bytes_in, bytes_out = source.bytes_in, source.bytes_out
+        text = Text(f"{scope}: in {records_in:,} rec {human_size(bytes_in)} → ")
+        text.append(f"out {records_out:,} rec {human_size(bytes_out)}")
+        if bytes_in:
+            reduction = 100 * (1 - bytes_out / bytes_in)
+            text.append(
+                f" ({reduction:+.0f}% bytes)"
+                if reduction < 0
+                else f" (−{reduction:.0f}% bytes)"
+            )
+        if not self.services.deterministic and source.seconds > 0:
+            rate = records_in / source.seconds
+            text.append(f" · {source.seconds * 1000:,.0f} ms · {rate:,.0f} rec/s")
+        return text
+
+    # --- reacting to the panes ------------------------------------------------------
+
+    @on(RecordView.Scrolled, "#input")
+    def _input_scrolled(self, message: RecordView.Scrolled) -> None:
+        if self.output_view.mode == ALIGNED:
+            self.output_view.scroll_to(y=message.top, animate=False)
+        self.schedule_window()
+
+    @on(RecordView.CursorMoved, "#input")
+    def _input_cursor_moved(self, message: RecordView.CursorMoved) -> None:
+        output = self.output_view
+        if output.mode == ALIGNED and output.cursor != message.index:
+            output.cursor = message.index
+        if output.mode != ALIGNED and self.spec.topic is not None:
+            self.schedule_window()
+        last = self.input_view.line_count() - 1
+        if message.index < last and self.spec.topic is not None and self.tail:
+            self.tail = False
+        if message.index == last and not self.tail and self.new_records:
+            self.new_records = 0
+            self._refresh_titles()
+
+    @on(RecordView.Scrolled, "#output")
+    def _output_scrolled(self, message: RecordView.Scrolled) -> None:
+        if self.output_view.mode == ALIGNED:
+            self.input_view.scroll_to(y=message.top, animate=False)
+
+    @on(TextArea.Changed, "#scratch")
+    def _scratch_changed(self, event: TextArea.Changed) -> None:
+        self.spec.scratch_text = event.text_area.text
+        self.input_view.set_source(self._make_source())
+        self._refresh_titles()
+        self.schedule_window(SCRATCH_DEBOUNCE)
+        self.post_message(BenchChanged())
+
+    def _poll_topic(self) -> None:
+        if self.spec.topic is None:
+            return
+        try:
+            added = self.input_view.grow()
+        except Exception:
+            log.exception("polling %s", self.spec.topic)
+            return
+        if not added:
+            return
+        if self.tail:
+            self.input_view.move_to(self.input_view.line_count() - 1)
+        else:
+            self.new_records += added
+        self.output_view.input_count = self.input_view.line_count()
+        self.output_view.refresh_lines_count()
+        self._refresh_titles()
+        self.schedule_window()
+
+    def watch_tail(self, tail: bool) -> None:
+        if tail:
+            self.new_records = 0
+        if self.is_mounted:
+            self._refresh_titles()
+
+    # --- actions --------------------------------------------------------------------
+
+    def action_toggle_tail(self) -> None:
+        """Follow new records, or stop following them."""
+        self.tail = not self.tail
+        if self.tail:
+            self._poll_topic()
+            self.input_view.move_to(self.input_view.line_count() - 1)
+
+    def action_toggle_dropped(self) -> None:
+        """Hide or show the records a filter dropped."""
+        if self._kind() not in (ModuleKind.FILTER, ModuleKind.FILTER_MAP):
+            self.notify("only filters drop records", severity="warning")
+            return
+        self.hide_dropped = not self.hide_dropped
+        if self.hide_dropped:
+            self._show_run_output()
+        else:
+            self.output_view.show_window(
+                self.window, self.input_view.line_count(), self._kind()
+            )
+        self._refresh_titles()
+
+    def _show_run_output(self) -> None:
+        summary = self.run_summary
+        if self.spec.topic is None and self.window is not None:
+            self._show_window_kept(self.window)
+            return
+        if summary is None or summary.output_topic is None:
+            if self.run_progress is None:
+                self.action_run_topic()
+            return
+        source = TopicSource(self.services.broker, summary.output_topic)
+        self.output_view.show_stream(source, summary.source_offsets)
+
+    def _show_window_kept(self, window: WindowResult) -> None:
+        kept = [
+            record
+            for index in sorted(window.outputs)
+            for record in window.outputs[index]
+        ]
+        offsets = array(
+            "q",
+            [
+                window.rows[index].offset
+                for index in sorted(window.outputs)
+                for _ in window.outputs[index]
+            ],
+        )
+        pairs = zip(offsets, kept, strict=True)
+        rows = [InputRow(o, 0, r.key, r.value) for o, r in pairs]
+        self.output_view.show_stream(_ListSource(rows), offsets)
+
+    def action_toggle_log(self) -> None:
+        """Show or hide what the module wrote to stdout and stderr."""
+        panel = self.query_one("#log-panel", RichLog)
+        panel.display = not panel.display
+
+    def action_toggle_scratch(self) -> None:
+        """Switch the input between the topic and a scratch pane."""
+        if self.spec.topic is None:
+            self.app.action_switch_topic()  # type: ignore[attr-defined]
+            return
+        self.set_input(None)
+
+    def set_input(self, topic: str | None) -> None:
+        """Use ``topic`` (None: scratch) as the input and recompute."""
+        self._last_topic = self.spec.topic
+        self.spec.topic = topic
+        scratch = self.query_one("#scratch", TextArea)
+        scratch.display = topic is None
+        self.input_view.display = topic is not None
+        self.input_view.set_source(self._make_source())
+        if topic is None:
+            scratch.focus()
+        else:
+            self.input_view.focus()
+        self.new_records = 0
+        self.tail = True
+        self.reset_results()
+        self.post_message(BenchChanged())
+
+    def action_switch_pane(self) -> None:
+        """Move focus between the Input and Output panes."""
+        if self.output_view.has_focus:
+            target = self.input_view if self.spec.topic else self.query_one("#scratch")
+            target.focus()
+        else:
+            self.output_view.focus()
+
+    def action_step(self, delta: int) -> None:
+        """Inspect the output after another step of the chain."""
+        if self.loaded is None or len(self.loaded.modules) < 2:
+            self.notify("only a chain has steps to inspect", severity="warning")
+            return
+        last = len(self.loaded.modules) - 1
+        current = last if self.step is None else self.step
+        chosen = max(0, min(last, current + delta))
+        self.step = None if chosen == last else chosen
+        self.window = None
+        self.output_view.show_window(None, self.input_view.line_count(), self._kind())
+        self.schedule_window(0)
+        self._refresh_titles()
+
+    def action_edit_params(self) -> None:
+        """Open the params form for this bench."""
+        self.app.action_edit_params()  # type: ignore[attr-defined]
+
+    def action_produce(self) -> None:
+        """Open the produce form for this bench's topic."""
+        self.app.action_produce()  # type: ignore[attr-defined]
+
+    # --- search ---------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        """Search the focused pane (Input unless the Output pane has focus)."""
+        self._search_target = (
+            self.output_view if self.output_view.has_focus else self.input_view
+        )
+        search = self.query_one("#search", Input)
+        search.display = True
+        search.focus()
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        query = event.value.strip()
+        if not query:
+            return
+        target: RecordView = getattr(self, "_search_target", self.input_view)
+        for view in (self.input_view, self.output_view):
+            view.highlight = query
+            view.invalidate()
+        if target is self.input_view and self.spec.topic is not None:
+            self._search_input(query, self.input_view.cursor + 1)
+            return
+        self._search_lines(target, query)
+
+    def _search_lines(self, view: RecordView, query: str) -> None:
+        needle = query.casefold()
+        count = view.line_count()
+        for step in range(1, count + 1):
+            index = (view.cursor + step) % count
+            if needle in view.render_row(index).plain.casefold():
+                view.move_to(index)
+                return
+        self.notify(f"no match for {query!r}", severity="warning")
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def _search_input(self, query: str, start: int) -> None:
+        worker = get_current_worker()
+        source = self._make_source()
+        needle = query.casefold().encode()
+        total = source.count()
+        position = start
+        while position < total and not worker.is_cancelled:
+            rows = source.rows(position, 1000)
+            if not rows:
+                break
+            for index, row in enumerate(rows):
+                haystack = row.value.lower() + (row.key or b"").lower()
+                if needle in haystack:
+                    self.post_message(SearchFound(query, position + index))
+                    return
+            position += len(rows)
+        self.post_message(SearchFound(query, None))
+
+    @on(SearchFound)
+    def _search_found(self, message: SearchFound) -> None:
+        message.stop()
+        if message.index is None:
+            self.notify(f"no more matches for {message.query!r}", severity="warning")
+            return
+        self.tail = False
+        self.input_view.move_to(message.index)
+
+
+class _ListSource:
+    """Rows already in memory as an input source (scratch filter output)."""
+
+    def __init__(self, rows: list[InputRow]) -> None:
+        self._rows = rows
+
+    @property
+    def label(self) -> str:
+        return "output"
+
+    def count(self) -> int:
+        return len(self._rows)
+
+    def rows(self, start: int, count: int) -> list[InputRow]:
+        return self._rows[start : start + count]
+
+
+def now() -> float:
+    """Monotonic seconds, for latency figures."""
+    return time.monotonic()

@@ -1,0 +1,65 @@
+"""Messages that bench workers post; handlers on the bench own the state they carry."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from workbench.bench import LoadedChain, TopicRunProgress, TopicRunSummary, WindowResult
+
+
+class ModulesLoaded(Message):
+    """A bench's modules compiled (or failed to, with the reason)."""
+
+    def __init__(self, loaded: LoadedChain | None, error: str | None) -> None:
+        super().__init__()
+        self.loaded = loaded
+        self.error = error
+
+
+class WindowComputed(Message):
+    """Outputs for the visible rows are ready (or the run failed)."""
+
+    def __init__(
+        self, generation: int, result: WindowResult | None, error: str | None
+    ) -> None:
+        super().__init__()
+        self.generation = generation
+        self.result = result
+        self.error = error
+
+
+class TopicRunProgressed(Message):
+    """A whole-topic run finished another batch; a flood collapses to the newest."""
+
+    def __init__(self, run_id: int, progress: TopicRunProgress) -> None:
+        super().__init__()
+        self.run_id = run_id
+        self.progress = progress
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, TopicRunProgressed)
+
+
+class TopicRunFinished(Message):
+    """A whole-topic run ended: done, cancelled, failed, or could not start."""
+
+    def __init__(
+        self, run_id: int, summary: TopicRunSummary | None, error: str | None
+    ) -> None:
+        super().__init__()
+        self.run_id = run_id
+        self.summary = summary
+        self.error = error
+
+
+class SearchFound(Message):
+    """A search in the Input pane found a row (or None: no more matches)."""
+
+    def __init__(self, query: str, index: int | None) -> None:
+        super().__init__()
+        self.query = query
+        self.index = index
+
+
+class BenchChanged(Message):
+    """A bench's spec changed; the app saves the session."""
