@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, BinaryIO
 
 from workbench.consume_formats import OutRecord, RecordPrinter
-from workbench.engine.batches import iter_fields
+from workbench.engine.batches import decode_values, iter_fields
 from workbench.engine.broker import Broker, StoredBatch
 from workbench.errors import EXIT_OK, EXIT_RUNTIME, UsageError
 from workbench.stream_modules import chain_builder, module_plan
@@ -202,7 +202,9 @@ def _consume_loop(
             for cursor in cursors
             if not cursor.finished
         ]
-        if len(readers) == 1:
+        if len(readers) == 1 and chain_factory is None and printer.values_only:
+            _write_values(broker, topic, _active(cursors), printer, out)
+        elif len(readers) == 1:
             for block in readers[0]:
                 out.write(printer.render(block))
         elif readers:
@@ -213,6 +215,25 @@ def _consume_loop(
             return bool(cursors) and all(cursor.reached_end for cursor in cursors)
         while broker.change_token() == token:
             time.sleep(POLL_SECONDS)
+
+
+def _active(cursors: list[PartitionCursor]) -> PartitionCursor:
+    return next(cursor for cursor in cursors if not cursor.finished)
+
+
+def _write_values(
+    broker: Broker,
+    topic: str,
+    cursor: PartitionCursor,
+    printer: RecordPrinter,
+    out: BinaryIO,
+) -> None:
+    # The plain case (one partition, no module, values only) skips building
+    # per-record tuples: it is what piping a topic somewhere costs.
+    batches = broker.read_batches(topic, cursor.partition, cursor.position, cursor.stop)
+    for batch in batches:
+        out.write(printer.render_values(decode_values(batch.records)))
+        cursor.position = batch.next_offset
 
 
 def _write_merged(

@@ -87,12 +87,28 @@ class RecordPrinter:
         self._table_columns: list[str] | None = None
         self._line = self._choose_line_formatter()
 
+    @property
+    def values_only(self) -> bool:
+        """True when the output shows values alone (no key, offset or time)."""
+        return (
+            self.output in ("dynamic", "raw")
+            and self.template is None
+            and not self.with_key
+        )
+
+    def render_values(self, values: Sequence[bytes]) -> bytes:
+        """Like :meth:`render` for a :attr:`values_only` printer, from values."""
+        fast = self._plain_values(values)
+        if fast is not None:
+            return fast
+        return self.render([(0, 0, 0, None, value) for value in values])
+
     def render(self, records: Sequence[OutRecord]) -> bytes:
         """The bytes to write for ``records``, each line ending in a newline."""
         if not records:
             return b""
         if self.output in ("dynamic", "raw") and self.template is None:
-            fast = self._plain_values(records)
+            fast = self._plain_values([record[4] for record in records])
             if fast is not None:
                 return fast
         lines = [line for record in records if (line := self._line(record)) is not None]
@@ -100,11 +116,11 @@ class RecordPrinter:
             return b""
         return ("\n".join(lines) + "\n").encode("utf-8", "surrogateescape")
 
-    def _plain_values(self, records: Sequence[OutRecord]) -> bytes | None:
+    def _plain_values(self, values: Sequence[bytes]) -> bytes | None:
         # Text values without -k print as they are: check the whole block once.
-        if self.with_key:
-            return None
-        joined = b"\n".join(record[4] for record in records)
+        if self.with_key or not values:
+            return None if self.with_key else b""
+        joined = b"\n".join(values)
         if b"\x00" in joined or b"%PDF-" in joined:
             return None
         try:

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from workbench.engine.batches import encode_batch, iter_fields, slice_batch
+from workbench.engine.batches import (
+    decode_values,
+    encode_batch,
+    iter_fields,
+    slice_batch,
+)
 from workbench.engine.codec import DecodeError
 from workbench.engine.records import decode_records, encode_values
 
@@ -39,6 +44,16 @@ def test_iter_fields_reads_what_the_reference_decoder_reads() -> None:
         for r in decode_records(encoded)
     ]
     assert fields == expected
+
+
+def test_decode_values_skips_every_other_field() -> None:
+    values = [b"", b"v" * 70, b"w" * 20_000, b"x"]
+    keys = [b"k" * 300, None, b"", b"key"]
+    encoded = encode_values(values, keys, 5_000, [0, -1, 1 << 30, 64])
+
+    assert decode_values(encoded) == values
+    with pytest.raises(DecodeError):
+        decode_values(encoded[:-2])
 
 
 def test_slice_batch_keeps_deltas_of_the_records_kept() -> None:

@@ -149,6 +149,46 @@ def decode_fields(data: bytes) -> list[RecordFields]:
     return fields
 
 
+def decode_values(data: bytes) -> list[bytes]:
+    """Just the values of a record list, for output that shows nothing else.
+
+    Raises:
+        DecodeError: The bytes are not a well-formed record list.
+    """
+    if len(data) < 4:
+        raise DecodeError("record list shorter than its 4-byte count")
+    count = _U32.unpack_from(data, 0)[0]
+    values: list[bytes] = []
+    append = values.append
+    pos = 4
+    try:
+        for _ in range(count):
+            length, pos = _read_length(data, pos)
+            end = pos + length
+            # Skip attributes, then the timestamp and offset varints by their
+            # continuation bits.
+            pos += 1
+            while data[pos] & 0x80:
+                pos += 1
+            pos += 1
+            while data[pos] & 0x80:
+                pos += 1
+            pos += 1
+            if data[pos]:
+                key_length, pos = _read_length(data, pos + 1)
+                pos += key_length
+            else:
+                pos += 1
+            value_length, pos = _read_length(data, pos)
+            if pos + value_length > end or end > len(data):
+                raise DecodeError("record runs past its length or the buffer")
+            append(data[pos : pos + value_length])
+            pos = end
+    except IndexError as error:
+        raise DecodeError("record list ends in the middle of a record") from error
+    return values
+
+
 def _read_length(data: bytes, pos: int) -> tuple[int, int]:
     # Lengths are never negative, so zig-zag is a plain shift; two-byte varints
     # (64..8191) are the common case for values and get their own branch.

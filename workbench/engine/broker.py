@@ -234,11 +234,25 @@ def connect(path: str | Path) -> sqlite3.Connection:
     # reach about 40 MB between them makes bulk produce several times cheaper.
     connection.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
     connection.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
+    ensure_tables(connection, _SCHEMA, "batches")
+    return connection
+
+
+def ensure_tables(connection: sqlite3.Connection, schema: str, probe: str) -> None:
+    """Run ``schema`` (``;``-separated statements) unless table ``probe`` exists.
+
+    Checking first keeps opening an existing workspace read-only, so a reader
+    never waits for a writer's lock just to start.
+    """
+    exists = connection.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (probe,)
+    ).fetchone()
+    if exists is not None:
+        return
     with write_transaction(connection):
-        for statement in _SCHEMA.split(";"):
+        for statement in schema.split(";"):
             if statement.strip():
                 connection.execute(statement)
-    return connection
 
 
 def _set_wal(connection: sqlite3.Connection) -> None:

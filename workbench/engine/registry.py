@@ -19,7 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from workbench.engine.broker import connect, now_ms, valid_name, write_transaction
+from workbench.engine.broker import (
+    connect,
+    ensure_tables,
+    now_ms,
+    valid_name,
+    write_transaction,
+)
 from workbench.errors import ModuleLoadError, NotFoundError, SmartbenchError, UsageError
 
 if TYPE_CHECKING:
@@ -154,8 +160,7 @@ class Registry:
         self.connection = connection
         self.workspace = workspace
         self.modules_dir = workspace / MODULES_FOLDER
-        with write_transaction(connection):
-            connection.execute(_SCHEMA)
+        ensure_tables(connection, _SCHEMA, "smartmodules")
 
     @classmethod
     def open(cls, workspace: str | Path) -> Registry:
