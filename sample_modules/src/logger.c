@@ -1,7 +1,7 @@
 /*
  * logger (map): passes every record through unchanged, printing each value
- * on stdout and a one-line summary of the batch on stderr, through WASI's
- * fd_write imported directly (no wasi-libc).
+ * with its offset and timestamp on stdout and a one-line summary of the batch
+ * on stderr, through WASI's fd_write imported directly (no wasi-libc).
  */
 #include "smartmodule.h"
 
@@ -25,8 +25,10 @@ static void write_number(int32_t fd, int64_t n) {
 
 static int log_record(sm_call *call, const sm_record *rec, sm_record *out) {
     (void)out;
-    write_text(1, "[");
+    write_text(1, "[offset ");
     write_number(1, call->input.base_offset + rec->offset_delta);
+    write_text(1, ", timestamp ");
+    write_number(1, call->input.base_timestamp + rec->timestamp_delta);
     write_text(1, "] ");
     sm_write_fd(1, rec->value);
     write_text(1, "\n");

@@ -268,3 +268,14 @@ def test_history_gives_the_last_records_and_those_young_enough(
         (1, 49_000),
         (0, 0),
     ]
+
+
+def test_large_records_cut_batches_by_size(broker: Broker) -> None:
+    broker.create_topic("wide")
+    values = [bytes([n]) * 400_000 for n in range(7)]
+
+    broker.produce("wide", values, timestamps=5)
+
+    counts = [b.count for b in broker.read_batches("wide", 0)]
+    assert counts == [3, 3, 1]
+    assert [r.value for r in broker.read_records("wide", 0, 0, 10)] == values

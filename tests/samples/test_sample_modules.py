@@ -198,5 +198,8 @@ def test_logger_prints_each_record_to_stdout_and_a_summary_to_stderr(abi: int) -
     result = run(["logger"], [b"one", b"two"], abi, base_offset=10)
 
     assert values(result) == [b"one", b"two"]
-    assert result.stdout == b"[10] one\n[11] two\n"
+    assert result.stdout == (
+        b"[offset 10, timestamp 1700000000000] one\n"
+        b"[offset 11, timestamp 1700000000000] two\n"
+    )
     assert result.stderr == b"logger: 2 records\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.samples.helpers import ABI_VERSIONS, Step, build_chain, run, values
-from workbench.engine.records import encode_values
+from workbench.engine.records import Record, encode_record_list, encode_values
 from workbench.engine.types import ModuleKind
 
 abi_versions = pytest.mark.parametrize("abi", ABI_VERSIONS)
@@ -103,3 +103,32 @@ def test_aggregate_keeps_summing_across_batches(abi: int) -> None:
         result = chain.process(encode_values([b"10"]), 2, 0)
 
     assert values(result) == [b"13"]
+
+
+@abi_versions
+def test_filter_returns_kept_records_byte_for_byte_with_their_preamble(
+    abi: int,
+) -> None:
+    kept = Record(b"banana", b"k1", offset_delta=1, timestamp_delta=300)
+    dropped = Record(b"kiwi", None, offset_delta=2, timestamp_delta=-5)
+    also_kept = Record(b"a" * 200, None, offset_delta=70_000, timestamp_delta=1 << 30)
+
+    with build_chain(["tpl-filter"], abi) as chain:
+        batch = encode_record_list([kept, dropped, also_kept])
+        result = chain.process(batch, 0, 0)
+
+    assert result.output == encode_record_list([kept, also_kept])
+
+
+@abi_versions
+def test_array_map_resets_the_preamble_and_aggregate_keeps_it(abi: int) -> None:
+    source = Record(b"[1,2]", b"key", offset_delta=4, timestamp_delta=9)
+    number = Record(b"5", b"key", offset_delta=4, timestamp_delta=9)
+
+    with build_chain(["tpl-array-map"], abi) as chain:
+        split = chain.process(encode_record_list([source]), 0, 0)
+    with build_chain(["tpl-aggregate"], abi) as chain:
+        summed = chain.process(encode_record_list([number]), 0, 0)
+
+    assert split.output == encode_record_list([Record(b"1"), Record(b"2")])
+    assert summed.output == encode_record_list([number])
