@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import struct
 import threading
 import weakref
 
@@ -279,6 +280,19 @@ def test_module_output_to_stdout_and_stderr_is_captured_per_call(
     assert first.stderr == second.stderr == b"a warning\n"
     assert values_of(second) == [b"y"]
     assert capfd.readouterr() == ("", "")
+
+
+def test_wasi_shows_no_environment_arguments_directories_or_stdin(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SMARTBENCH_PROBE", "visible?")
+
+    with Chain.build([StepConfig(load("wasi_probe"))]) as chain:
+        result = chain.process(encode_values([b"x"]), 0, 0)
+
+    report = struct.unpack("<4i", values_of(result)[0])
+    bad_file_descriptor = 8
+    assert report == (0, 0, bad_file_descriptor, 0)
 
 
 def test_input_that_is_not_a_record_list_is_refused() -> None:
