@@ -679,7 +679,7 @@ class Broker:
         partition: int,
         start_offset: int = 0,
         end_offset: int | None = None,
-        page_size: int = 64,
+        page_size: int = 16,
     ) -> Iterator[StoredBatch]:
         """Yield the stored batches covering ``start_offset`` up to ``end_offset``.
 
@@ -704,12 +704,15 @@ class Broker:
             ).fetchone()
         cursor_offset = first[0] if first is not None else 0
         while end_offset is None or cursor_offset < end_offset:
+            # Bounded by end_offset too, so a page for display fetches only the
+            # batches it shows.
+            limit = end_offset if end_offset is not None else 1 << 62
             with self._lock:
                 rows = self.connection.execute(
                     "SELECT base_offset, base_timestamp, count, records FROM batches "
-                    "WHERE partition_id = ? AND base_offset >= ? "
+                    "WHERE partition_id = ? AND base_offset >= ? AND base_offset < ? "
                     "ORDER BY base_offset LIMIT ?",
-                    (partition_id, cursor_offset, page_size),
+                    (partition_id, cursor_offset, limit, page_size),
                 ).fetchall()
             if not rows:
                 return
