@@ -17,7 +17,12 @@ from workbench.errors import (
     RecordsRefusedError,
     UsageError,
 )
-from workbench.produce_input import LineTooLongError, read_all, read_chunks
+from workbench.produce_input import (
+    LineTooLongError,
+    count_remaining,
+    read_all,
+    read_chunks,
+)
 from workbench.stream_modules import chain_builder, module_plan
 from workbench.tables import human_size, render_table
 from workbench.workspace import Workspace, open_workspace
@@ -218,13 +223,22 @@ def _check_produce_options(args: argparse.Namespace) -> None:
             raise UsageError("--key and --key-separator cannot be used together")
         if args.raw:
             raise UsageError("--raw and --key-separator cannot be used together")
-    if args.file is not None and not Path(args.file).is_file():
-        raise UsageError(f"{args.file}: no such file")
+    if args.file is not None:
+        # Pipes and process substitutions (/dev/fd/N) are as good as files.
+        source = Path(args.file)
+        if source.is_dir():
+            raise UsageError(f"{args.file}: is a directory, not a file of records")
+        if not source.exists():
+            raise UsageError(f"{args.file}: no such file")
 
 
 def _produce_raw(producer: _Producer, fd: int) -> None:
     limit = producer.broker.max_record_size
     data = read_all(fd, limit)
+    if len(data) > limit:
+        # read_all stops past the limit; count the rest so the message is exact.
+        size = len(data) + count_remaining(fd)
+        raise RecordsRefusedError(_too_large(size, limit, "input"))
     try:
         producer.send([data], None if producer.key is None else [producer.key])
     except RecordTooLargeError as error:

@@ -836,7 +836,7 @@ def _add_command(
             target = next(g for m, g in groups.items() if argument.flags[0] in m)
         argument.add_to(target)
     _workspace_argument().add_to(parser)
-    parser.set_defaults(command=command)
+    parser.set_defaults(command=command, command_parser=parser)
     return parser
 
 
@@ -890,3 +890,18 @@ REPL_COMMANDS: tuple[Command, ...] = (
         handler="workbench.repl:run_repl",
     ),
 )
+
+
+def parse_command_line(
+    parser: argparse.ArgumentParser, words: Sequence[str]
+) -> argparse.Namespace:
+    """Parse ``words``; a stray flag is reported with its own command's usage.
+
+    Plain ``parse_args`` reports unknown flags with the top-level usage, which
+    tells a user nothing about the command they were typing.
+    """
+    args, extras = parser.parse_known_args(list(words))
+    if extras:
+        reporter: argparse.ArgumentParser = getattr(args, "command_parser", parser)
+        reporter.error(f"unrecognized arguments: {' '.join(extras)}")
+    return args

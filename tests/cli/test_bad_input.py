@@ -101,3 +101,48 @@ def test_a_key_that_is_not_utf8_is_stored_as_its_bytes(
     out = capsys.readouterr().out
     assert '"key":{"base64":"/w=="}' in out
     assert '"value":"value"' in out
+
+
+def test_an_oversized_raw_record_is_reported_with_its_real_size(
+    workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blob = tmp_path / "blob.bin"
+    blob.write_bytes(b"\0" * 3_000_000)
+    where = ("--workspace", str(workspace))
+
+    main([*where, "topic", "create", "blobs"])
+    code = main([*where, "produce", "blobs", "--raw", "-f", str(blob)])
+    assert code == 0
+    limit = ("--max-record-size", "1000")
+    code = main([*where, "produce", "blobs", "--raw", "-f", str(blob), *limit])
+
+    assert code == 1
+    assert "record of 3000000 bytes exceeds the maximum record size of 1000" in (
+        capsys.readouterr().err
+    )
+
+
+def test_produce_reads_a_named_pipe_and_refuses_a_directory(
+    workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import threading
+
+    pipe = tmp_path / "lines.fifo"
+    os.mkfifo(pipe)
+    # Daemon: if produce never opens the pipe, the blocked writer must not hang us.
+    writer = threading.Thread(
+        target=lambda: pipe.write_bytes(b"one\ntwo\n"), daemon=True
+    )
+    writer.start()
+    where = ("--workspace", str(workspace))
+
+    main([*where, "topic", "create", "piped"])
+    code = main([*where, "produce", "piped", "-f", str(pipe)])
+    writer.join(timeout=10)
+    refused = main([*where, "produce", "piped", "-f", str(tmp_path)])
+    capsys.readouterr()
+    main([*where, "consume", "piped", "-B", "-d"])
+
+    assert code == 0
+    assert capsys.readouterr().out == "one\ntwo\n"
+    assert refused == 2
