@@ -145,3 +145,13 @@ def test_an_allocation_failure_within_the_limit_is_a_panic() -> None:
         "on the batch starting at offset 0"
     )
     assert result.stderr == b"memory allocation of 2000000 bytes failed\n"
+
+
+def test_a_module_born_past_half_its_limit_is_not_rebuilt_for_it() -> None:
+    limits = Limits(memory_bytes=96 << 10)
+
+    with Chain.build([StepConfig(load("empty_output"))], limits=limits) as chain:
+        results = [chain.process(encode_values([b"x"]), n, 0) for n in range(3)]
+
+    assert [result.notices for result in results] == [(), (), ()]
+    assert all(result.ok for result in results)

@@ -83,6 +83,8 @@ class _Step:
         self.accumulator = config.initial
         self.aggregate = config.module.kind is ModuleKind.AGGREGATE
         self.stale_reason: str | None = None
+        self.settled_memory = 0
+        """Memory size once init and look_back ran: rebuilding cannot go below."""
         self.reset_reasons_noted: set[str] = set()
 
     @property
@@ -156,6 +158,7 @@ class Chain:
                 _run_init(built[-1])
             for step in built:
                 _run_look_back(step, lookback_source)
+                step.settled_memory = step.instance.memory_size
         except ModuleRuntimeError as error:
             stdout, stderr = _drain_logs(built)
             _discard(built, capture_dir)
@@ -294,8 +297,10 @@ class Chain:
 
     def _note_memory_growth(self, step: _Step) -> None:
         # SDK modules never free their output buffers, so memory only grows;
-        # past half the limit, the next batch could be refused.
-        if step.instance.memory_size > self.limits.memory_bytes // 2:
+        # past half the limit, the next batch could be refused. A module that
+        # starts out that large would gain nothing from a rebuild.
+        size = step.instance.memory_size
+        if size > self.limits.memory_bytes // 2 and size > step.settled_memory:
             step.stale_reason = "memory"
 
     def _refresh_stale_steps(self) -> list[str]:
@@ -315,6 +320,7 @@ class Chain:
 
             # Only a fully rebuilt step is fresh; otherwise retry next batch.
             step.stale_reason = None
+            step.settled_memory = step.instance.memory_size
             if reason not in step.reset_reasons_noted:
                 step.reset_reasons_noted.add(reason)
                 notices.append(self._reset_notice(step, reason))
