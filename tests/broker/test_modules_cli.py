@@ -312,3 +312,23 @@ def test_legacy_flag_checks_the_kind(
 
     assert result.returncode == 2
     assert "not a valid 'filter' SmartModule" in result.stderr.decode()
+
+
+def test_budget_and_abi_flags_reach_the_engine(
+    run_smartbench: RunSmartbench, workspace: Path, tmp_path: Path
+) -> None:
+    _topic(workspace, "nums", [b"1", b"2"])
+    looping = tmp_path / "loop.wasm"
+    looping.write_bytes(wasm("infinite_loop"))
+
+    stuck = run_smartbench(
+        "consume", "nums", "-B", "-d", "--sm_path", looping, "--time-budget", "300ms"
+    )
+    newer = run_smartbench(
+        "consume", "nums", "-B", "-d", "--abi-version", "25",
+        "--sm_path", SAMPLES / "tpl-map.wasm",
+    )  # fmt: skip
+
+    assert stuck.returncode == 1
+    assert "exceeded its 300 ms time budget" in stuck.stderr.decode()
+    assert _stdout(newer) == ["2", "4"]

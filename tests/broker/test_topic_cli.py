@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import RunSmartbench
+from tests.conftest import REPO_ROOT, RunSmartbench
 from workbench.engine.broker import Broker
 
 
@@ -177,3 +177,27 @@ def test_topic_load_reports_a_bad_manifest(
     assert "no such manifest" in missing_dir.stderr.decode()
     assert missing_file.returncode == 2
     assert "missing.json: cannot read" in missing_file.stderr.decode()
+
+
+def test_topic_load_registers_modules_and_reports_bad_ones(
+    run_smartbench: RunSmartbench, tmp_path: Path
+) -> None:
+    folder = tmp_path / "with-modules"
+    folder.mkdir()
+    (folder / "double.wasm").write_bytes(
+        (REPO_ROOT / "sample_modules" / "tpl-map.wasm").read_bytes()
+    )
+    (folder / "broken.wasm").write_bytes(b"")
+    (folder / "topics.toml").write_text(
+        '[[module]]\nname = "double"\nfile = "double.wasm"\n'
+        'description = "doubles"\n\n'
+        '[[module]]\nname = "broken"\nfile = "broken.wasm"\n'
+    )
+
+    result = run_smartbench("topic", "load", folder)
+    described = run_smartbench("sm", "describe", "double")
+
+    assert result.returncode == 1
+    assert result.stdout.decode() == 'smartmodule "double" has been created.\n'
+    assert 'smartmodule "broken" not registered' in result.stderr.decode()
+    assert "description: doubles" in described.stdout.decode()
