@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 import os
+import subprocess
 import sys
 import threading
 from collections.abc import Callable
@@ -46,6 +47,7 @@ from workbench.screens import (
     FormScreen,
     HelpScreen,
     RecordDetailScreen,
+    TextScreen,
 )
 from workbench.session import Session, load_session, save_session
 from workbench.widgets.bench_view import BenchView
@@ -60,6 +62,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+APP_GROUP = "app"
 DEFAULT_MODULE = "quake-filter"
 DEFAULT_TOPIC = "earthquakes"
 THEMES = ("textual-dark", "textual-light")
@@ -73,6 +76,8 @@ class AppConfig:
     """Tests: no cursor blink, no tail polling, no clock, no timing figures."""
     watch_enabled: bool = True
     """Start watchers for benches with watch on."""
+    poll_topics: bool = True
+    """Follow records other processes append to the benches' topics."""
     limits: Limits = field(default_factory=Limits)
     """Memory and time budgets of every run."""
 
@@ -105,6 +110,15 @@ class TaskFinished(Message):
         self.then = then
 
 
+class CommandOutput(Message):
+    """A registry command run from the palette printed this."""
+
+    def __init__(self, title: str, output: str) -> None:
+        super().__init__()
+        self.title = title
+        self.output = output
+
+
 class PaletteCommands(Provider):
     """Palette entries: the registry's commands that make sense in the app."""
 
@@ -112,7 +126,7 @@ class PaletteCommands(Provider):
         matcher = self.matcher(query)
         for command in app_commands():
             label = _palette_label(command)
-            score = matcher.match(f"{label} {command.summary}")
+            score = matcher.match(label)
             if score > 0:
                 yield Hit(
                     score,
@@ -131,7 +145,8 @@ class PaletteCommands(Provider):
 
 
 def _palette_label(command: Command) -> str:
-    return command.path[-1].replace("-", " ").capitalize()
+    words = command.path[1:] if command.path[0] == APP_GROUP else command.path
+    return " ".join(words).replace("-", " ").capitalize()
 
 
 def _opener(app: App[Any], command: Command) -> Callable[[], None]:
@@ -145,7 +160,7 @@ def _opener(app: App[Any], command: Command) -> Callable[[], None]:
 class SmartbenchApp(App[int]):
     """Benches of SmartModules beside their input, on one workspace."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "smartbench"
     COMMANDS: ClassVar[set[Any]] = {*App.COMMANDS, PaletteCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -178,6 +193,7 @@ class SmartbenchApp(App[int]):
             broker,
             deterministic=self.config.deterministic,
             limits=self.config.limits,
+            poll_topics=self.config.poll_topics,
         )
         self.session = session if session is not None else load_session(workspace)
         self.start_command = start_command
@@ -434,8 +450,12 @@ class SmartbenchApp(App[int]):
         help_text = (command.description or command.summary).capitalize()
 
         def submitted(values: dict[str, str] | None) -> None:
-            if values is not None:
+            if values is None:
+                return
+            if command.path[0] == APP_GROUP:
                 self.apply_command(name, values)
+            else:
+                self._run_cli_command(command, values)
 
         def validate(values: dict[str, str]) -> str | None:
             return self._problem_with(name, values)
@@ -443,6 +463,28 @@ class SmartbenchApp(App[int]):
         title = _palette_label(command)
         form = FormScreen(title, fields, help_text, validate)
         self.push_screen(form, submitted)
+
+    @work(thread=True, group="task", exit_on_error=False)
+    def _run_cli_command(self, command: Command, values: dict[str, str]) -> None:
+        # A real `smartbench` process: the command prints as it does in a shell,
+        # and nothing it writes can reach the terminal this app owns.
+        argv = [*command.path, *_command_line(command, values)]
+        workspace = ["--workspace", str(self.services.workspace)]
+        done = subprocess.run(
+            [sys.executable, "-m", "workbench", *argv, *workspace],
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=120,
+        )
+        title = f"smartbench {' '.join(argv)} → exit {done.returncode}"
+        output = (done.stdout + done.stderr).rstrip() or "(no output)"
+        self.post_message(CommandOutput(title, output))
+
+    @on(CommandOutput)
+    def _command_output(self, message: CommandOutput) -> None:
+        self.push_screen(TextScreen(message.title, message.output))
+        self.rescan()
 
     def _problem_with(self, name: str, values: dict[str, str]) -> str | None:
         # Mistakes are shown inside the form, so nothing typed is lost.
@@ -612,16 +654,18 @@ class SmartbenchApp(App[int]):
             raise UsageError("the bench reads scratch input; switch to a topic (t)")
         value = values.get("value", "")
         key = values.get("key", "") or None
-        self._produce(topic, key, value)
+        self._produce(topic, key, value, bench.show_appended)
 
     @work(thread=True, group="task", exit_on_error=False)
-    def _produce(self, topic: str, key: str | None, value: str) -> None:
+    def _produce(
+        self, topic: str, key: str | None, value: str, then: Callable[[], None]
+    ) -> None:
         try:
             keys = None if key is None else [key.encode()]
             written = self.services.broker.produce(topic, [value.encode()], keys)
             offsets = [r.start for r in written.values()]
             note = f"produced to {topic} at offset {offsets[0] if offsets else '?'}"
-            self.post_message(TaskFinished(note, None, None))
+            self.post_message(TaskFinished(note, None, then))
         except SmartbenchError as error:
             self.post_message(TaskFinished(None, error.message, None))
 
@@ -751,13 +795,13 @@ class SmartbenchApp(App[int]):
 
 def _field_for(argument: Any, prefill: dict[str, str], command: str) -> Field:
     flags = argument.flags
-    name = argument.options.get("dest") or flags[-1].lstrip("-").replace("-", "_")
-    if not flags[0].startswith("-"):
-        name = flags[0]
+    name = _field_name(argument)
     label = name.replace("_", " ")
     if flags[0].startswith("-"):
         label = f"{label} ({', '.join(flags)})"
     choices = tuple(str(c) for c in argument.options.get("choices") or ())
+    if argument.options.get("action") == "store_true":
+        choices = ("no", "yes")
     value = prefill.get(name, "")
     if choices and value not in choices:
         value = choices[0]
@@ -765,6 +809,34 @@ def _field_for(argument: Any, prefill: dict[str, str], command: str) -> Field:
     if argument.options.get("action") == "append":
         help_text += "; separate several with commas"
     return Field(name, label, value, help_text, choices)
+
+
+def _command_line(command: Command, values: dict[str, str]) -> list[str]:
+    """The arguments a shell user would type for the form's values."""
+    words: list[str] = []
+    for argument in command.arguments:
+        name = _field_name(argument)
+        value = values.get(name, "").strip()
+        flag = argument.flags[0]
+        action = argument.options.get("action")
+        if not flag.startswith("-"):
+            words.extend(value.split() if argument.options.get("nargs") else [value])
+        elif action == "store_true":
+            words.extend([flag] if value == "yes" else [])
+        elif action == "append":
+            items = [item.strip() for item in value.split(",") if item.strip()]
+            words.extend(word for item in items for word in (flag, item))
+        elif value:
+            words.extend([flag, value])
+    return [word for word in words if word]
+
+
+def _field_name(argument: Any) -> str:
+    flags = argument.flags
+    if not flags[0].startswith("-"):
+        return str(argument.options.get("dest") or flags[0])
+    dest = argument.options.get("dest")
+    return str(dest or flags[-1].lstrip("-").replace("-", "_"))
 
 
 def _suggest_name(module: str) -> str:

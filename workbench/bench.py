@@ -638,6 +638,8 @@ class BenchServices:
     """Tests: no timers, no clocks, no timing figures, so screens repeat exactly."""
     limits: Limits = field(default_factory=Limits)
     """Budgets for every chain the benches build."""
+    poll_topics: bool = True
+    """Check the topics for appended records twice a second."""
 
     def open_registry(self) -> Any:
         """A registry connection for the calling thread (closed by the caller)."""

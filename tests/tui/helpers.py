@@ -15,7 +15,7 @@ from workbench.engine.broker import Broker
 from workbench.session import Session
 from workbench.widgets.bench_view import BenchView
 
-TEST_CONFIG = AppConfig(deterministic=True, watch_enabled=False)
+TEST_CONFIG = AppConfig(deterministic=True, watch_enabled=False, poll_topics=False)
 """No cursor blink, clocks, tail polling or timing figures: screens repeat."""
 WAIT_SECONDS = 15.0
 

@@ -89,3 +89,22 @@ class RecordDetailScreen(ModalScreen[None]):
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(self.value.decode("utf-8", "replace"))
         self.notify("value copied to the clipboard")
+
+
+class TextScreen(ModalScreen[None]):
+    """Plain text in a scrolling dialog, such as a command's output."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,enter", "dismiss", "Close"),
+    ]
+
+    def __init__(self, title: str, text: str) -> None:
+        super().__init__(classes="form-screen")
+        self.text_title = title
+        self.body = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog detail"):
+            yield Label(self.text_title, classes="dialog-title")
+            with VerticalScroll(id="detail-body"):
+                yield Static(Text(self.body), id="text-body")

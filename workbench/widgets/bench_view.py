@@ -151,7 +151,7 @@ class BenchView(Vertical):
         self._refresh_header()
         self._load_modules()
         self.focus_input()
-        if not self.services.deterministic:
+        if self.services.poll_topics:
             self.set_interval(TAIL_INTERVAL, self._poll_topic)
 
     def focus_input(self) -> None:
@@ -529,7 +529,8 @@ class BenchView(Vertical):
         """``Input · topic · N records`` plus tail state or the new-records badge."""
         count = self.input_view.line_count()
         label = self._make_source_label()
-        text = Text(f"Input · {label} · {count:,} records")
+        noun = "record" if count == 1 else "records"
+        text = Text(f"Input · {label} · {count:,} {noun}")
         if self.spec.topic is not None:
             if self.tail:
                 text.append(" · tail", "dim")
@@ -632,7 +633,8 @@ class BenchView(Vertical):
         if output.mode != ALIGNED and self.spec.topic is not None:
             self.schedule_window()
         last = self.input_view.line_count() - 1
-        if message.index < last and self.spec.topic is not None and self.tail:
+        moved_away = message.by_user and message.index < last
+        if moved_away and self.spec.topic is not None and self.tail:
             self.tail = False
         if message.index == last and not self.tail and self.new_records:
             self.new_records = 0
@@ -650,6 +652,10 @@ class BenchView(Vertical):
         self._refresh_titles()
         self.schedule_window(SCRATCH_DEBOUNCE)
         self.post_message(BenchChanged())
+
+    def show_appended(self) -> None:
+        """Show records just appended to the topic (by this app or another)."""
+        self._poll_topic()
 
     def _poll_topic(self) -> None:
         if self.spec.topic is None:

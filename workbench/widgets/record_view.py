@@ -82,10 +82,11 @@ class RecordView(ScrollView, can_focus=True):
     class CursorMoved(Message):
         """The highlighted line changed."""
 
-        def __init__(self, view: RecordView, index: int) -> None:
+        def __init__(self, view: RecordView, index: int, by_user: bool) -> None:
             super().__init__()
             self.view = view
             self.index = index
+            self.by_user = by_user
 
         @property
         def control(self) -> RecordView:
@@ -123,6 +124,7 @@ class RecordView(ScrollView, can_focus=True):
         self._strips: LRUCache[tuple[int, int, bool], Strip] = LRUCache(1024)
         self.highlight = ""
         """Text that search matched; shown highlighted."""
+        self._moving_by_user = False
 
     # --- subclasses provide these ---------------------------------------------------
 
@@ -187,7 +189,7 @@ class RecordView(ScrollView, can_focus=True):
     def watch_cursor(self, old: int, new: int) -> None:
         self._strips.clear()
         self.refresh()
-        self.post_message(self.CursorMoved(self, new))
+        self.post_message(self.CursorMoved(self, new, self._moving_by_user))
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
@@ -202,13 +204,15 @@ class RecordView(ScrollView, can_focus=True):
 
     # --- movement -------------------------------------------------------------------
 
-    def move_to(self, index: int) -> None:
+    def move_to(self, index: int, by_user: bool = False) -> None:
         """Put the cursor on line ``index`` and scroll it into view."""
         count = self.line_count()
         if count == 0:
             return
         index = max(0, min(count - 1, index))
+        self._moving_by_user = by_user
         self.cursor = index
+        self._moving_by_user = False
         height = max(1, self.scrollable_content_region.height)
         top = int(self.scroll_offset.y)
         if index < top:
@@ -217,14 +221,14 @@ class RecordView(ScrollView, can_focus=True):
             self.scroll_to(y=index - height + 1, animate=False)
 
     def action_cursor(self, delta: int) -> None:
-        self.move_to(self.cursor + delta)
+        self.move_to(self.cursor + delta, by_user=True)
 
     def action_page(self, direction: int) -> None:
         height = max(1, self.scrollable_content_region.height)
-        self.move_to(self.cursor + direction * height)
+        self.move_to(self.cursor + direction * height, by_user=True)
 
     def action_jump(self, where: int) -> None:
-        self.move_to(self.line_count() - 1 if where < 0 else where)
+        self.move_to(self.line_count() - 1 if where < 0 else where, by_user=True)
 
     def action_choose(self) -> None:
         if self.line_count():
@@ -233,7 +237,7 @@ class RecordView(ScrollView, can_focus=True):
     def on_click(self, event: object) -> None:
         y = getattr(event, "y", None)
         if isinstance(y, int):
-            self.move_to(int(self.scroll_offset.y) + y)
+            self.move_to(int(self.scroll_offset.y) + y, by_user=True)
 
     def visible_range(self) -> tuple[int, int]:
         """First line on screen and one past the last."""
