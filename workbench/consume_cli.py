@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from workbench.consume_formats import OutRecord, RecordPrinter
 from workbench.engine.batches import decode_values, iter_fields
-from workbench.engine.broker import Broker, StoredBatch
+from workbench.engine.broker import Broker, StoredBatch, coalesce_batches
+from workbench.engine.types import ModuleKind
 from workbench.errors import EXIT_OK, EXIT_RUNTIME, UsageError
 from workbench.stream_modules import chain_builder, module_plan
 from workbench.workspace import Workspace, open_workspace
@@ -255,10 +256,11 @@ def _partition_records(
     cursor: PartitionCursor,
     chain_factory: ChainFactory | None,
 ) -> Iterator[list[OutRecord]]:
-    """Output records of one partition, a block per stored batch, up to now."""
-    for batch in broker.read_batches(
-        topic, cursor.partition, cursor.position, cursor.stop
-    ):
+    """Output records of one partition, a block per engine call, up to now."""
+    batches = broker.read_batches(topic, cursor.partition, cursor.position, cursor.stop)
+    if cursor.chain is not None and _may_merge(cursor.chain):
+        batches = coalesce_batches(batches)
+    for batch in batches:
         if chain_factory is None:
             block = _plain_records(batch)
         else:
@@ -271,6 +273,12 @@ def _partition_records(
                 raise ModuleFailed(failed.message) from None
         cursor.position = batch.next_offset
         yield block
+
+
+def _may_merge(chain: Chain) -> bool:
+    # Array-map children show the first input offset of their engine call, so
+    # merging stored batches would move them; other kinds keep input offsets.
+    return all(info.kind is not ModuleKind.ARRAY_MAP for info in chain.infos)
 
 
 def _plain_records(batch: StoredBatch) -> list[OutRecord]:

@@ -51,8 +51,7 @@ class RunOutcome:
 
 def run_test(args: argparse.Namespace) -> int:
     """Handler of `smartbench test`."""
-    if args.batch_size < 1:
-        raise UsageError("--batch-size must be at least 1")
+    _check_options(args)
     records = read_input(args)
     expected = _expected_lines(args)
     lookback = _single_module_lookback(args)
@@ -78,6 +77,19 @@ def run_test(args: argparse.Namespace) -> int:
     ):
         exit_code = EXIT_RUNTIME
     return exit_code
+
+
+def _check_options(args: argparse.Namespace) -> None:
+    # Said in this command's own flags before anything is read or loaded.
+    has_chain = args.transforms is not None or bool(args.transforms_line)
+    if args.wasm_file is None and not has_chain:
+        raise UsageError(
+            "no module: give --wasm-file PATH, -t FILE or --transform JSON"
+        )
+    if args.wasm_file is not None and has_chain:
+        raise UsageError("--wasm-file cannot be used with -t/--transforms-line")
+    if args.batch_size < 1:
+        raise UsageError("--batch-size must be at least 1")
 
 
 def read_input(args: argparse.Namespace) -> InputRecords:
