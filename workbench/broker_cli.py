@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -95,9 +96,9 @@ class _Producer:
         self.broker: Broker = workspace.broker
         self.topic: str = args.topic
         self.partition: int | None = args.partition
-        self.key = args.key.encode() if args.key is not None else None
+        self.key = os.fsencode(args.key) if args.key is not None else None
         self.separator = (
-            args.key_separator.encode() if args.key_separator is not None else None
+            os.fsencode(args.key_separator) if args.key_separator is not None else None
         )
         self.interactive = args.file is None and sys.stdin.isatty()
         self.skipped = 0

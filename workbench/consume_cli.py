@@ -1,7 +1,8 @@
 """`consume TOPIC`: read records, optionally through SmartModules, and print them.
 
-Each stored batch goes to the partition's chain as it is stored (one engine call
-per batch), so aggregate and chain state is per partition. Printed offsets are
+Each stored batch goes to its partition's chain as it is stored, one engine call
+per batch (runs of small batches, such as records typed one at a time, are merged
+into one call first), so aggregate and chain state is per partition. Printed offsets are
 input offsets: a filtered record leaves a gap, a mapped or aggregated record
 shows the offset it came from, and array-map children show the first input offset
 of their engine call. With several partitions, records are merged by timestamp,
@@ -75,14 +76,14 @@ def consume(args: argparse.Namespace) -> int:
     broker = workspace.broker
     cursors = _cursors(args, broker)
     chain_factory = _chain_factory(args, workspace)
-    if chain_factory is not None:
-        # Every partition's chain runs init (and look_back) before any record.
-        for cursor in cursors:
-            cursor.chain = chain_factory(cursor.partition)
     _status_line(args)
 
     out = sys.stdout.buffer
     try:
+        if chain_factory is not None:
+            # Every partition's chain runs init (and look_back) before any record.
+            for cursor in cursors:
+                cursor.chain = chain_factory(cursor.partition)
         reached_end = _consume_loop(
             broker, args.topic, cursors, chain_factory, printer, out
         )
@@ -195,7 +196,10 @@ def _consume_loop(
     printer: RecordPrinter,
     out: BinaryIO,
 ) -> bool:
-    """Read until every cursor is finished (True) or forever; waits when idle."""
+    """Read until every cursor is finished, waiting for records when idle.
+
+    Returns True when every partition stopped at ``--end``, so the caller says so.
+    """
     while True:
         token = broker.change_token()
         readers = [

@@ -90,6 +90,13 @@ def _check_options(args: argparse.Namespace) -> None:
         raise UsageError("--wasm-file cannot be used with -t/--transforms-line")
     if args.batch_size < 1:
         raise UsageError("--batch-size must be at least 1")
+    if args.raw and args.text:
+        raise UsageError("--raw applies to --file or --stdin, not to --text")
+    timestamp = args.base_timestamp
+    if timestamp is not None and not -(2**63) <= timestamp < 2**63:
+        raise UsageError(
+            f"--base-timestamp {timestamp} does not fit a 64-bit millisecond time"
+        )
 
 
 def read_input(args: argparse.Namespace) -> InputRecords:

@@ -248,6 +248,10 @@ def valid_name(name: str) -> bool:
     return bool(_NAME_PATTERN.match(name))
 
 
+# One workspace on a laptop; more partitions than this is a typo, not a plan.
+MAX_PARTITIONS = 1024
+
+
 def check_topic_name(name: str) -> None:
     """Raise :class:`UsageError` unless ``name`` can name a topic."""
     if not valid_name(name):
@@ -370,7 +374,14 @@ class Broker:
             path: The workspace directory, created if missing, or the database file.
             max_record_size: Largest record (key plus value) ``produce`` accepts.
         """
-        return cls(connect(path), max_record_size)
+        try:
+            connection = connect(path)
+        except (sqlite3.DatabaseError, OSError) as error:
+            # A workspace that is a plain file, unwritable or not SQLite is the
+            # user's to fix: say which path and why instead of a traceback.
+            reason = getattr(error, "strerror", None) or str(error)
+            raise UsageError(f"cannot open workspace {path}: {reason}") from None
+        return cls(connection, max_record_size)
 
     def close(self) -> None:
         """Close the database connection."""
@@ -420,8 +431,10 @@ class Broker:
             TopicExistsError: A topic of that name exists (``Topic already exists``).
         """
         check_topic_name(name)
-        if partitions < 1:
-            raise UsageError(f"partitions must be at least 1, not {partitions}")
+        if not 1 <= partitions <= MAX_PARTITIONS:
+            raise UsageError(
+                f"partitions must be between 1 and {MAX_PARTITIONS}, not {partitions}"
+            )
         with self.transaction():
             self._insert_topic(name, partitions)
         return TopicInfo(name, partitions, 0, 0)
@@ -538,6 +551,8 @@ class Broker:
             "SELECT id, partitions FROM topics WHERE name = ?", (name,)
         ).fetchone()
         if row is None:
+            # A name no topic could have is a typo to point out, not a miss.
+            check_topic_name(name)
             raise NotFoundError(f'Topic "{name}" not found')
         return row[0], row[1]
 
