@@ -559,7 +559,7 @@ WATCH_COMMANDS: tuple[Command, ...] = (
         usage=(
             "smartbench watch PATH --topic T [-B | -T N | --start N [--end N]] "
             "[-p P] [--build CMD [--src DIR]] [-e k=v]... [--aggregate-initial S] "
-            "[-k] [-O FORMAT] [-F TEMPLATE]"
+            "[-k] [-O TYPE | -F TEMPLATE]"
         ),
         description=(
             "Print the module's output for a fixed window of a topic (the last "
@@ -617,16 +617,26 @@ WATCH_COMMANDS: tuple[Command, ...] = (
             arg(
                 "-O",
                 "--output",
-                help="output format of records (as consume)",
+                help="as consume: dynamic (default), text, binary, json, raw, "
+                "table or jsonl",
+                type=str.lower,
+                choices=("dynamic", "text", "binary", "json", "raw", "table", "jsonl"),
                 default=None,
-                metavar="FORMAT",
+                metavar="TYPE",
             ),
             arg(
                 "-F",
                 "--format",
-                help="template for each record, e.g. '{{offset}} {{value}}'",
+                help="template with {{key}} {{value}} {{offset}} {{partition}} "
+                "{{time}}",
                 default=None,
                 metavar="TEMPLATE",
+            ),
+            arg(
+                "--suppress-unknown",
+                help="skip non-JSON values with -O json; print binary as text with "
+                "-O text",
+                action="store_true",
             ),
             PARAMS_ARGUMENT,
             AGGREGATE_INITIAL_ARGUMENT,

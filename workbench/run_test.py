@@ -170,14 +170,19 @@ def _build_chain(plan: ChainPlan, lookback: LookbackSource) -> BatchRunner:
     if not plan.steps:
         return _PassThrough()
 
-    from workbench.engine import Chain
+    from workbench.engine import Chain, ChainSetupError
 
-    return Chain.build(
-        plan.steps,
-        abi_version=plan.abi_version,
-        limits=plan.limits,
-        lookback_source=lookback,
-    )
+    try:
+        return Chain.build(
+            plan.steps,
+            abi_version=plan.abi_version,
+            limits=plan.limits,
+            lookback_source=lookback,
+        )
+    except ChainSetupError as error:
+        # A panicking init explains itself on stderr; show that before our summary.
+        _write_captured(error.stdout, error.stderr)
+        raise
 
 
 def _single_module_lookback(args: argparse.Namespace) -> LookbackConfig | None:
@@ -268,13 +273,17 @@ def _print_records(
 
 def _print_logs(result: ProcessResult) -> None:
     # The module's own prints come first, as they happened before its output.
-    for captured in (result.stdout, result.stderr):
+    _write_captured(result.stdout, result.stderr)
+    for notice in result.notices:
+        _stderr(notice)
+
+
+def _write_captured(*captured_streams: bytes) -> None:
+    for captured in captured_streams:
         if captured:
             sys.stdout.flush()
             sys.stderr.buffer.write(captured)
             sys.stderr.buffer.flush()
-    for notice in result.notices:
-        _stderr(notice)
 
 
 def _report_counts(outcome: RunOutcome, records: InputRecords) -> None:

@@ -545,6 +545,19 @@ def test_init_failure_names_module_and_params(
     assert with_param.stdout == b"a\n"
 
 
+def test_what_a_failing_init_printed_comes_before_the_error(
+    run_smartbench: RunSmartbench, wat_modules: Modules
+) -> None:
+    result = run_smartbench(
+        "test", "--wasm-file", wat_modules["init-panics"], "--text", "a"
+    )
+
+    assert result.returncode == 1
+    stderr = result.stderr.decode()
+    assert "panicked at init: boom" in stderr
+    assert stderr.index("panicked at init: boom") < stderr.index("init of")
+
+
 def test_load_errors_exit_2(run_smartbench: RunSmartbench, tmp_path: Path) -> None:
     not_wasm = tmp_path / "notes.wasm"
     not_wasm.write_text("just text\n")

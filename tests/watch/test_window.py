@@ -16,6 +16,7 @@ from workbench.engine.watch import ModuleWatcher, Reloaded, ReloadFailed, WatchS
 from workbench.engine.window import (
     ChainWindow,
     WindowRange,
+    batch_from_values,
     load_watched_module,
     read_window,
     window_ranges,
@@ -157,3 +158,26 @@ def test_an_aggregate_restarts_from_its_initial_value_on_every_reload(
     assert reloaded.info.sha256 != started.info.sha256
     assert reloaded.diff is not None
     assert reloaded.diff.format() == ["= 0 changed, 0 added, 0 removed, 3 unchanged"]
+
+
+def test_typed_values_make_a_window(tmp_path: Path) -> None:
+    module = load_watched_module(map_module(), tmp_path / "m.wasm")
+    window = ChainWindow((batch_from_values([b"a", b"b"], base_offset=5),))
+
+    output = window.run(module)
+
+    assert [(r.offset, r.value) for r in output.records] == [(5, b"A"), (6, b"B")]
+    assert output.errors == ()
+
+
+def test_a_runtime_error_keeps_the_records_before_it(tmp_path: Path) -> None:
+    sample = REPO_ROOT / "sample_modules" / "tpl-map.wasm"
+    module = load_watched_module(sample.read_bytes(), sample)
+    window = ChainWindow((batch_from_values([b"1", b"x", b"3"]),))
+
+    output = window.run(module)
+
+    assert [r.value for r in output.records] == [b"2"]
+    assert len(output.errors) == 1
+    assert output.errors[0].startswith("SmartModule transform error")
+    assert "Offset: 1" in output.errors[0]
