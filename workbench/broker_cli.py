@@ -101,6 +101,7 @@ class _Producer:
             os.fsencode(args.key_separator) if args.key_separator is not None else None
         )
         self.interactive = args.file is None and sys.stdin.isatty()
+        self.verbose: bool = args.verbose
         self.skipped = 0
         plan = module_plan(args, workspace)
         self.chain = None if plan is None else chain_builder(plan, _no_lookback)(0)
@@ -162,6 +163,8 @@ class _Producer:
             if found and _is_utf8(line):
                 keys.append(key)
                 values.append(value)
+                if self.verbose:
+                    print(f"[{key.decode()}] {value.decode()}")
                 continue
             self.skipped += 1
             print(self._skip_message(number, line), file=sys.stderr)
@@ -247,6 +250,9 @@ def _produce_lines(producer: _Producer, fd: int) -> None:
     except LineTooLongError as error:
         where = f"line {error.line_number}"
         raise RecordsRefusedError(_too_large(error.size, limit, where)) from None
+    if producer.interactive:
+        # As Fluvio's producer does once the input ends.
+        print("Ok!", flush=True)
 
 
 def _line_of(

@@ -360,6 +360,12 @@ BROKER_COMMANDS: tuple[Command, ...] = (
                 metavar="SEP",
             ),
             arg(
+                "-v",
+                "--verbose",
+                help="with --key-separator, echo each record as [key] value",
+                action="store_true",
+            ),
+            arg(
                 "-p",
                 "--partition",
                 help="send every record to partition N",

@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT
+from tests.engine.wat_fixtures import wasm
 from tests.watch.conftest import EventReader, write_atomically
 from tests.watch.wat_modules import filter_module, map_module, uppercase_unless
 from workbench.engine.broker import Broker
 from workbench.engine.module import LoadedModule
-from workbench.engine.types import ModuleKind
+from workbench.engine.types import LookbackConfig, ModuleKind
 from workbench.engine.watch import ModuleWatcher, Reloaded, ReloadFailed, WatchStarted
 from workbench.engine.window import (
     ChainWindow,
@@ -19,6 +20,7 @@ from workbench.engine.window import (
     batch_from_values,
     load_watched_module,
     read_window,
+    topic_history,
     window_ranges,
 )
 from workbench.errors import UsageError
@@ -181,3 +183,21 @@ def test_a_runtime_error_keeps_the_records_before_it(tmp_path: Path) -> None:
     assert len(output.errors) == 1
     assert output.errors[0].startswith("SmartModule transform error")
     assert "Offset: 1" in output.errors[0]
+
+
+def test_look_back_sees_the_topic_history_on_every_run(tmp_path: Path) -> None:
+    broker = Broker.open(tmp_path / "workspace")
+    broker.create_topic("levels")
+    broker.produce("levels", [b"3", b"9", b"5", b"10", b"7", b"8"])
+    batches = read_window(broker, "levels", window_ranges(broker, "levels", tail=4))
+    rising = load_watched_module(wasm("rising"), tmp_path / "rising.wasm")
+
+    plain = ChainWindow(batches).run(rising)
+    seeded = ChainWindow(
+        batches,
+        lookback=LookbackConfig(last=3),
+        lookback_for=topic_history(broker, "levels"),
+    ).run(rising)
+
+    assert [r.value for r in plain.records] == [b"5", b"10"]
+    assert [r.value for r in seeded.records] == []

@@ -175,6 +175,18 @@ def read_window(
     )
 
 
+def topic_history(broker: Broker, topic: str) -> PartitionHistory:
+    """``look_back`` history from a topic, as a consumer of it would get it."""
+
+    def for_partition(partition: int) -> LookbackSource:
+        def history(_step_index: int, config: LookbackConfig) -> bytes | None:
+            return broker.history(topic, partition, config.last, config.age_seconds)
+
+        return history
+
+    return for_partition
+
+
 def batch_from_values(
     values: Sequence[bytes],
     keys: Sequence[bytes | None] | None = None,
