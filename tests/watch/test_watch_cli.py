@@ -35,6 +35,11 @@ def wait_for(condition: Callable[[], bool], timeout: float = EVENT_TIMEOUT) -> N
         time.sleep(0.02)
 
 
+def _default_sigint() -> None:
+    # A runner started in the background ignores SIGINT, and children inherit it.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class WatchProcess:
     """`smartbench watch …` running in the background, stdout and stderr to files."""
 
@@ -54,6 +59,7 @@ class WatchProcess:
                 stderr=err,
                 env=env,
                 cwd=cwd,
+                preexec_fn=_default_sigint,
             )
 
     def stdout(self) -> str:
@@ -277,3 +283,24 @@ def test_records_and_diffs_use_consumes_formats(
         "~ 2  [null] 2:XRAY → [null] 2:xray",
         "= 1 changed, 0 added, 0 removed, 1 unchanged",
     ]
+
+
+def test_ctrl_c_ends_the_watch_with_status_0(
+    tmp_path: Path,
+    workspace: Path,
+    run_smartbench: RunSmartbench,
+    processes: list[WatchProcess],
+) -> None:
+    _words_topic(run_smartbench)
+    module = tmp_path / "words.wasm"
+    module.write_bytes(map_module())
+    watch = WatchProcess(
+        [str(module), "--topic", "words"], workspace, tmp_path, tmp_path
+    )
+    processes.append(watch)
+    watch.wait_stdout("GAMMA")
+
+    watch.process.send_signal(signal.SIGINT)
+
+    assert watch.process.wait(timeout=EVENT_TIMEOUT) == 0
+    assert "Traceback" not in watch.stderr()

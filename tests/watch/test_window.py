@@ -201,3 +201,26 @@ def test_look_back_sees_the_topic_history_on_every_run(tmp_path: Path) -> None:
 
     assert [r.value for r in plain.records] == [b"5", b"10"]
     assert [r.value for r in seeded.records] == []
+
+
+def test_array_map_children_sit_under_the_first_offset_of_their_call(
+    tmp_path: Path,
+) -> None:
+    broker = Broker.open(tmp_path / "workspace")
+    broker.create_topic("arrays")
+    broker.produce("arrays", [b"[1,2]"])
+    broker.produce("arrays", [b'["a"]', b"[3,4,5]"])
+    sample = REPO_ROOT / "sample_modules" / "tpl-array-map.wasm"
+    module = load_watched_module(sample.read_bytes(), sample)
+    window = ChainWindow(read_window(broker, "arrays", window_ranges(broker, "arrays")))
+
+    output = window.run(module)
+
+    assert [(r.offset, r.value) for r in output.records] == [
+        (0, b"1"),
+        (0, b"2"),
+        (1, b'"a"'),
+        (1, b"3"),
+        (1, b"4"),
+        (1, b"5"),
+    ]
