@@ -128,6 +128,23 @@ def split_filter_pass(workspace: Path, topic: str) -> tuple[dict[str, float], in
     return times, kept, guest
 
 
+def random_page_ms(workspace: Path, topic: str, count: int) -> float:
+    """Median time to fetch one screenful (50 records) anywhere in the topic."""
+    import random
+    import statistics
+
+    broker = Broker.open(workspace)
+    chooser = random.Random(7)
+    samples = []
+    for _ in range(200):
+        offset = chooser.randrange(max(count - 50, 1))
+        start = time.perf_counter()
+        records = broker.read_records(topic, 0, offset, 50)
+        samples.append((time.perf_counter() - start) * 1000)
+        assert records[0].offset == offset
+    return statistics.median(samples)
+
+
 def rate(count: int, seconds: float) -> str:
     return f"{count / seconds:,.0f}"
 
@@ -161,8 +178,13 @@ def main() -> None:
             workspace,
         )
         times, kept, guest = split_filter_pass(workspace, "bench")
+        page = random_page_ms(workspace, "bench", count)
 
     print(report(count, produced, plain, plain_small, filtered, times, kept, guest))
+    print(
+        f"| `read_records`: 50 records at a random offset, median of 200 | "
+        f"{page:.2f} ms |"
+    )
 
 
 def report(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -16,7 +17,12 @@ from workbench.errors import (
     RecordsRefusedError,
     UsageError,
 )
-from workbench.produce_input import LineTooLongError, read_all, read_chunks
+from workbench.produce_input import (
+    LineTooLongError,
+    count_remaining,
+    read_all,
+    read_chunks,
+)
 from workbench.stream_modules import chain_builder, module_plan
 from workbench.tables import human_size, render_table
 from workbench.workspace import Workspace, open_workspace
@@ -95,11 +101,12 @@ class _Producer:
         self.broker: Broker = workspace.broker
         self.topic: str = args.topic
         self.partition: int | None = args.partition
-        self.key = args.key.encode() if args.key is not None else None
+        self.key = os.fsencode(args.key) if args.key is not None else None
         self.separator = (
-            args.key_separator.encode() if args.key_separator is not None else None
+            os.fsencode(args.key_separator) if args.key_separator is not None else None
         )
         self.interactive = args.file is None and sys.stdin.isatty()
+        self.verbose: bool = args.verbose
         self.skipped = 0
         plan = module_plan(args, workspace)
         self.chain = None if plan is None else chain_builder(plan, _no_lookback)(0)
@@ -161,6 +168,8 @@ class _Producer:
             if found and _is_utf8(line):
                 keys.append(key)
                 values.append(value)
+                if self.verbose:
+                    print(f"[{key.decode()}] {value.decode()}")
                 continue
             self.skipped += 1
             print(self._skip_message(number, line), file=sys.stderr)
@@ -214,13 +223,22 @@ def _check_produce_options(args: argparse.Namespace) -> None:
             raise UsageError("--key and --key-separator cannot be used together")
         if args.raw:
             raise UsageError("--raw and --key-separator cannot be used together")
-    if args.file is not None and not Path(args.file).is_file():
-        raise UsageError(f"{args.file}: no such file")
+    if args.file is not None:
+        # Pipes and process substitutions (/dev/fd/N) are as good as files.
+        source = Path(args.file)
+        if source.is_dir():
+            raise UsageError(f"{args.file}: is a directory, not a file of records")
+        if not source.exists():
+            raise UsageError(f"{args.file}: no such file")
 
 
 def _produce_raw(producer: _Producer, fd: int) -> None:
     limit = producer.broker.max_record_size
     data = read_all(fd, limit)
+    if len(data) > limit:
+        # read_all stops past the limit; count the rest so the message is exact.
+        size = len(data) + count_remaining(fd)
+        raise RecordsRefusedError(_too_large(size, limit, "input"))
     try:
         producer.send([data], None if producer.key is None else [producer.key])
     except RecordTooLargeError as error:
@@ -246,6 +264,9 @@ def _produce_lines(producer: _Producer, fd: int) -> None:
     except LineTooLongError as error:
         where = f"line {error.line_number}"
         raise RecordsRefusedError(_too_large(error.size, limit, where)) from None
+    if producer.interactive:
+        # As Fluvio's producer does once the input ends.
+        print("Ok!", flush=True)
 
 
 def _line_of(

@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from workbench.commands import build_parser
+from workbench.commands import build_parser, parse_command_line
 from workbench.errors import EXIT_INTERRUPTED, EXIT_USAGE, SmartbenchError
 
 APP_HANDLER = "workbench.app:run_app"
@@ -104,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _configure_logging()
         return _run_app(app_args)
     parser = build_parser()
-    args = parser.parse_args(arguments)
+    args = parse_command_line(parser, arguments)
     _configure_logging()
     return execute(args)
 

@@ -360,6 +360,12 @@ BROKER_COMMANDS: tuple[Command, ...] = (
                 metavar="SEP",
             ),
             arg(
+                "-v",
+                "--verbose",
+                help="with --key-separator, echo each record as [key] value",
+                action="store_true",
+            ),
+            arg(
                 "-p",
                 "--partition",
                 help="send every record to partition N",
@@ -559,7 +565,7 @@ WATCH_COMMANDS: tuple[Command, ...] = (
         usage=(
             "smartbench watch PATH --topic T [-B | -T N | --start N [--end N]] "
             "[-p P] [--build CMD [--src DIR]] [-e k=v]... [--aggregate-initial S] "
-            "[-k] [-O FORMAT] [-F TEMPLATE]"
+            "[-k] [-O TYPE | -F TEMPLATE]"
         ),
         description=(
             "Print the module's output for a fixed window of a topic (the last "
@@ -617,16 +623,26 @@ WATCH_COMMANDS: tuple[Command, ...] = (
             arg(
                 "-O",
                 "--output",
-                help="output format of records (as consume)",
+                help="as consume: dynamic (default), text, binary, json, raw, "
+                "table or jsonl",
+                type=str.lower,
+                choices=("dynamic", "text", "binary", "json", "raw", "table", "jsonl"),
                 default=None,
-                metavar="FORMAT",
+                metavar="TYPE",
             ),
             arg(
                 "-F",
                 "--format",
-                help="template for each record, e.g. '{{offset}} {{value}}'",
+                help="template with {{key}} {{value}} {{offset}} {{partition}} "
+                "{{time}}",
                 default=None,
                 metavar="TEMPLATE",
+            ),
+            arg(
+                "--suppress-unknown",
+                help="skip non-JSON values with -O json; print binary as text with "
+                "-O text",
+                action="store_true",
             ),
             PARAMS_ARGUMENT,
             AGGREGATE_INITIAL_ARGUMENT,
@@ -820,7 +836,7 @@ def _add_command(
             target = next(g for m, g in groups.items() if argument.flags[0] in m)
         argument.add_to(target)
     _workspace_argument().add_to(parser)
-    parser.set_defaults(command=command)
+    parser.set_defaults(command=command, command_parser=parser)
     return parser
 
 
@@ -874,3 +890,18 @@ REPL_COMMANDS: tuple[Command, ...] = (
         handler="workbench.repl:run_repl",
     ),
 )
+
+
+def parse_command_line(
+    parser: argparse.ArgumentParser, words: Sequence[str]
+) -> argparse.Namespace:
+    """Parse ``words``; a stray flag is reported with its own command's usage.
+
+    Plain ``parse_args`` reports unknown flags with the top-level usage, which
+    tells a user nothing about the command they were typing.
+    """
+    args, extras = parser.parse_known_args(list(words))
+    if extras:
+        reporter: argparse.ArgumentParser = getattr(args, "command_parser", parser)
+        reporter.error(f"unrecognized arguments: {' '.join(extras)}")
+    return args

@@ -1,7 +1,8 @@
 """`consume TOPIC`: read records, optionally through SmartModules, and print them.
 
-Each stored batch goes to the partition's chain as it is stored (one engine call
-per batch), so aggregate and chain state is per partition. Printed offsets are
+Each stored batch goes to its partition's chain as it is stored, one engine call
+per batch (runs of small batches, such as records typed one at a time, are merged
+into one call first), so aggregate and chain state is per partition. Printed offsets are
 input offsets: a filtered record leaves a gap, a mapped or aggregated record
 shows the offset it came from, and array-map children show the first input offset
 of their engine call. With several partitions, records are merged by timestamp,
@@ -21,7 +22,8 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from workbench.consume_formats import OutRecord, RecordPrinter
 from workbench.engine.batches import decode_values, iter_fields
-from workbench.engine.broker import Broker, StoredBatch
+from workbench.engine.broker import Broker, StoredBatch, coalesce_batches
+from workbench.engine.types import ModuleKind
 from workbench.errors import EXIT_OK, EXIT_RUNTIME, UsageError
 from workbench.stream_modules import chain_builder, module_plan
 from workbench.workspace import Workspace, open_workspace
@@ -74,14 +76,14 @@ def consume(args: argparse.Namespace) -> int:
     broker = workspace.broker
     cursors = _cursors(args, broker)
     chain_factory = _chain_factory(args, workspace)
-    if chain_factory is not None:
-        # Every partition's chain runs init (and look_back) before any record.
-        for cursor in cursors:
-            cursor.chain = chain_factory(cursor.partition)
     _status_line(args)
 
     out = sys.stdout.buffer
     try:
+        if chain_factory is not None:
+            # Every partition's chain runs init (and look_back) before any record.
+            for cursor in cursors:
+                cursor.chain = chain_factory(cursor.partition)
         reached_end = _consume_loop(
             broker, args.topic, cursors, chain_factory, printer, out
         )
@@ -194,7 +196,10 @@ def _consume_loop(
     printer: RecordPrinter,
     out: BinaryIO,
 ) -> bool:
-    """Read until every cursor is finished (True) or forever; waits when idle."""
+    """Read until every cursor is finished, waiting for records when idle.
+
+    Returns True when every partition stopped at ``--end``, so the caller says so.
+    """
     while True:
         token = broker.change_token()
         readers = [
@@ -255,10 +260,11 @@ def _partition_records(
     cursor: PartitionCursor,
     chain_factory: ChainFactory | None,
 ) -> Iterator[list[OutRecord]]:
-    """Output records of one partition, a block per stored batch, up to now."""
-    for batch in broker.read_batches(
-        topic, cursor.partition, cursor.position, cursor.stop
-    ):
+    """Output records of one partition, a block per engine call, up to now."""
+    batches = broker.read_batches(topic, cursor.partition, cursor.position, cursor.stop)
+    if cursor.chain is not None and _may_merge(cursor.chain):
+        batches = coalesce_batches(batches)
+    for batch in batches:
         if chain_factory is None:
             block = _plain_records(batch)
         else:
@@ -271,6 +277,12 @@ def _partition_records(
                 raise ModuleFailed(failed.message) from None
         cursor.position = batch.next_offset
         yield block
+
+
+def _may_merge(chain: Chain) -> bool:
+    # Array-map children show the first input offset of their engine call, so
+    # merging stored batches would move them; other kinds keep input offsets.
+    return all(info.kind is not ModuleKind.ARRAY_MAP for info in chain.infos)
 
 
 def _plain_records(batch: StoredBatch) -> list[OutRecord]:

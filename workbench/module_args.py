@@ -55,6 +55,9 @@ class ChainPlan:
     limits: Limits
 
 
+MAX_ABI_VERSION = 32767
+
+
 def parse_params(items: Sequence[str]) -> dict[str, str]:
     """``-e KEY=value`` flags as a dict; the value is everything after the first ``=``.
 
@@ -66,8 +69,20 @@ def parse_params(items: Sequence[str]) -> dict[str, str]:
         name, found, value = item.partition("=")
         if not found:
             raise UsageError(f"invalid KEY=value: no `=` found in `{item}`")
+        if not _is_utf8(item):
+            # Params travel as Rust Strings, so bytes that are not UTF-8 cannot.
+            shown = os.fsencode(item).decode("utf-8", "backslashreplace")
+            raise UsageError(f"invalid KEY=value: `{shown}` is not valid UTF-8")
         params[name] = value
     return params
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def workspace_config(args: argparse.Namespace) -> WorkspaceConfig:
@@ -99,9 +114,16 @@ def engine_limits(args: argparse.Namespace, settings: EngineSettings) -> Limits:
 def abi_version(args: argparse.Namespace, settings: EngineSettings) -> int:
     """``--abi-version``, else the workspace setting, else 22."""
     flag: int | None = getattr(args, "abi_version", None)
-    if flag is not None:
-        return flag
-    return settings.abi_version or DEFAULT_ABI_VERSION
+    version = flag if flag is not None else settings.abi_version
+    if version is None:
+        return DEFAULT_ABI_VERSION
+    # The guest reads the version as an i16; anything else would be garbled.
+    if not 0 <= version <= MAX_ABI_VERSION:
+        raise UsageError(
+            f"--abi-version {version} is out of range: use 0 to {MAX_ABI_VERSION} "
+            f"(22 like smdk test, 25 like a cluster)"
+        )
+    return version
 
 
 def transform_steps(args: argparse.Namespace) -> list[TransformStep] | None:

@@ -102,6 +102,14 @@ def read_all(fd: int, limit: int) -> bytes:
     return b"".join(blocks)
 
 
+def count_remaining(fd: int) -> int:
+    """Read ``fd`` to its end, keeping nothing, and return how many bytes it had."""
+    total = 0
+    while data := os.read(fd, READ_SIZE):
+        total += len(data)
+    return total
+
+
 def _readable(fd: int, timeout: float | None) -> bool:
     ready, _, _ = select.select([fd], [], [], timeout)
     return bool(ready)

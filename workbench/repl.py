@@ -24,7 +24,14 @@ from prompt_toolkit.document import Document
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 
 from workbench.cli import execute, state_dir
-from workbench.commands import GROUPS, Command, all_commands, build_parser, find_command
+from workbench.commands import (
+    GROUPS,
+    Command,
+    all_commands,
+    build_parser,
+    find_command,
+    parse_command_line,
+)
 from workbench.errors import EXIT_USAGE
 
 log = logging.getLogger(__name__)
@@ -174,7 +181,7 @@ class Repl:
 
     def _run_command(self, words: list[str]) -> int:
         try:
-            args = self.parser.parse_args(words)
+            args = parse_command_line(self.parser, words)
         except SystemExit as stop:
             # argparse already printed its usage error (or the help asked for).
             return int(stop.code or 0)

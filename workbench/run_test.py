@@ -51,8 +51,7 @@ class RunOutcome:
 
 def run_test(args: argparse.Namespace) -> int:
     """Handler of `smartbench test`."""
-    if args.batch_size < 1:
-        raise UsageError("--batch-size must be at least 1")
+    _check_options(args)
     records = read_input(args)
     expected = _expected_lines(args)
     lookback = _single_module_lookback(args)
@@ -78,6 +77,26 @@ def run_test(args: argparse.Namespace) -> int:
     ):
         exit_code = EXIT_RUNTIME
     return exit_code
+
+
+def _check_options(args: argparse.Namespace) -> None:
+    # Said in this command's own flags before anything is read or loaded.
+    has_chain = args.transforms is not None or bool(args.transforms_line)
+    if args.wasm_file is None and not has_chain:
+        raise UsageError(
+            "no module: give --wasm-file PATH, -t FILE or --transform JSON"
+        )
+    if args.wasm_file is not None and has_chain:
+        raise UsageError("--wasm-file cannot be used with -t/--transforms-line")
+    if args.batch_size < 1:
+        raise UsageError("--batch-size must be at least 1")
+    if args.raw and args.text:
+        raise UsageError("--raw applies to --file or --stdin, not to --text")
+    timestamp = args.base_timestamp
+    if timestamp is not None and not -(2**63) <= timestamp < 2**63:
+        raise UsageError(
+            f"--base-timestamp {timestamp} does not fit a 64-bit millisecond time"
+        )
 
 
 def read_input(args: argparse.Namespace) -> InputRecords:
@@ -151,14 +170,19 @@ def _build_chain(plan: ChainPlan, lookback: LookbackSource) -> BatchRunner:
     if not plan.steps:
         return _PassThrough()
 
-    from workbench.engine import Chain
+    from workbench.engine import Chain, ChainSetupError
 
-    return Chain.build(
-        plan.steps,
-        abi_version=plan.abi_version,
-        limits=plan.limits,
-        lookback_source=lookback,
-    )
+    try:
+        return Chain.build(
+            plan.steps,
+            abi_version=plan.abi_version,
+            limits=plan.limits,
+            lookback_source=lookback,
+        )
+    except ChainSetupError as error:
+        # A panicking init explains itself on stderr; show that before our summary.
+        _write_captured(error.stdout, error.stderr)
+        raise
 
 
 def _single_module_lookback(args: argparse.Namespace) -> LookbackConfig | None:
@@ -249,13 +273,17 @@ def _print_records(
 
 def _print_logs(result: ProcessResult) -> None:
     # The module's own prints come first, as they happened before its output.
-    for captured in (result.stdout, result.stderr):
+    _write_captured(result.stdout, result.stderr)
+    for notice in result.notices:
+        _stderr(notice)
+
+
+def _write_captured(*captured_streams: bytes) -> None:
+    for captured in captured_streams:
         if captured:
             sys.stdout.flush()
             sys.stderr.buffer.write(captured)
             sys.stderr.buffer.flush()
-    for notice in result.notices:
-        _stderr(notice)
 
 
 def _report_counts(outcome: RunOutcome, records: InputRecords) -> None:

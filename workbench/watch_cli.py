@@ -13,11 +13,12 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
+from workbench.consume_formats import OutRecord, RecordPrinter
 from workbench.engine.outdiff import OutputRecord
 from workbench.engine.units import format_bytes
 from workbench.engine.watch import (
@@ -51,8 +52,6 @@ from workbench.workspace import Workspace, open_workspace
 
 SHORT_SHA = 8
 
-RecordText = Callable[[OutputRecord], str]
-
 
 def watch(args: argparse.Namespace) -> int:
     """`watch PATH --topic T …`: print the window's output, then every reload."""
@@ -66,7 +65,7 @@ def watch(args: argparse.Namespace) -> int:
         _window(args, workspace),
         _build_config(args, path),
     )
-    printer = EventPrinter(str(path), _record_text(args))
+    printer = EventPrinter(str(path), _record_printer(args))
     with _sigterm_interrupts():
         try:
             for event in watcher.events():
@@ -79,18 +78,23 @@ def watch(args: argparse.Namespace) -> int:
 
 
 class EventPrinter:
-    """Writes watch events as lines: data on stdout, progress on stderr."""
+    """Writes watch events: data on stdout (bytes), progress on stderr."""
 
     def __init__(
         self,
         path_label: str,
-        render: RecordText,
-        out: TextIO | None = None,
+        records: RecordPrinter,
+        out: BinaryIO | None = None,
         err: TextIO | None = None,
     ) -> None:
         self.path_label = path_label
-        self.render = render
-        self.out = out or sys.stdout
+        self.records = records
+        # The diff renders one record at a time, so it gets its own printer (a
+        # table header belongs to the window's output only).
+        self.diff_records = RecordPrinter(
+            records.output, records.template, records.with_key, records.suppress_unknown
+        )
+        self.out = out or sys.stdout.buffer
         self.err = err or sys.stderr
 
     def show(self, event: WatchEvent) -> None:
@@ -115,7 +119,7 @@ class EventPrinter:
             f"{event.latency_ms:.0f} ms"
         )
         if event.diff is not None:
-            for line in event.diff.format(_one_line(self.render)):
+            for line in event.diff.format(self._diff_text):
                 self._say(line)
         if event.output is not None:
             self._problems(event.output)
@@ -123,9 +127,15 @@ class EventPrinter:
     def _output(self, output: WindowOutput | None) -> None:
         if output is None:
             return
-        for record in output.records:
-            self._say(self.render(record))
+        self.out.write(self.records.render([_shown(r) for r in output.records]))
         self._problems(output)
+
+    def _diff_text(self, record: OutputRecord) -> str:
+        # Both sides share one line, so multi-line formats (pretty JSON) fold.
+        text = self.diff_records.render([_shown(record)]).decode(
+            "utf-8", "surrogateescape"
+        )
+        return " ".join(part.strip() for part in text.splitlines())
 
     def _problems(self, output: WindowOutput) -> None:
         for log in output.logs:
@@ -148,27 +158,18 @@ class EventPrinter:
         print(message, file=self.err)
 
     def _say(self, line: str) -> None:
-        print(line, file=self.out)
+        self.out.write(line.encode("utf-8", "surrogateescape") + b"\n")
 
 
-def _record_text(args: argparse.Namespace) -> RecordText:
-    # TODO(watch): print through consume's -O/-F formatter once it is on main.
-    def render(record: OutputRecord) -> str:
-        value = record.value.decode("utf-8", "replace")
-        if not args.key_value:
-            return value
-        key = "null" if record.key is None else record.key.decode("utf-8", "replace")
-        return f"[{key}] {value}"
-
-    return render
+def _shown(record: OutputRecord) -> OutRecord:
+    timestamp = -1 if record.timestamp is None else record.timestamp
+    return (timestamp, record.partition, record.offset, record.key, record.value)
 
 
-def _one_line(render: RecordText) -> RecordText:
-    # A diff line holds both sides: multi-line formats (pretty JSON) are folded.
-    def folded(record: OutputRecord) -> str:
-        return " ".join(part.strip() for part in render(record).splitlines())
-
-    return folded
+def _record_printer(args: argparse.Namespace) -> RecordPrinter:
+    return RecordPrinter(
+        args.output or "dynamic", args.format, args.key_value, args.suppress_unknown
+    )
 
 
 def _check_window_flags(args: argparse.Namespace) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from workbench import config
 from workbench.engine.broker import DEFAULT_MAX_RECORD_SIZE, Broker, now_ms
 from workbench.engine.manifest import (
     Manifest,
@@ -75,6 +76,8 @@ class Workspace:
                 ``SMARTBENCH_NO_SAMPLES``.
         """
         folder = Path(path).expanduser()
+        if folder.exists() and not folder.is_dir():
+            raise UsageError(f"workspace {folder} is a file, not a folder")
         workspace = cls(folder, Broker.open(folder, max_record_size))
         if samples is None:
             samples = os.environ.get(NO_SAMPLES_VARIABLE, "") in ("", "0")
@@ -189,18 +192,8 @@ class Workspace:
 
 
 def workspace_dir(args: argparse.Namespace) -> Path:
-    """The workspace folder: ``--workspace``, then ``$SMARTBENCH_HOME``, then the
-    user data folder."""
-    explicit = getattr(args, "workspace", None)
-    if explicit:
-        return Path(explicit).expanduser()
-    home = os.environ.get("SMARTBENCH_HOME")
-    if home:
-        return Path(home).expanduser()
-
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("smartbench"))
+    """The workspace folder a command's arguments point to."""
+    return config.workspace_dir(getattr(args, "workspace", None))
 
 
 def open_workspace(args: argparse.Namespace) -> Workspace:

@@ -724,9 +724,23 @@ static SM_UNUSED bool sm_write_fd(int32_t fd, sm_bytes data) {
 /* Text: UTF-8 checks, trimming, decimal numbers.                            */
 /* ------------------------------------------------------------------------ */
 
+/* Eight bytes at a time: fewer loop iterations, each a budget check for the host. */
+#define SM_ONES 0x0101010101010101ull
+#define SM_HIGHS 0x8080808080808080ull
+
+static SM_UNUSED uint64_t sm_load64(const uint8_t *at) {
+    uint64_t word;
+    __builtin_memcpy(&word, at, 8);
+    return word;
+}
+
 static SM_UNUSED bool sm_utf8_valid(sm_bytes b) {
     size_t i = 0;
     while (i < b.len) {
+        if (b.len - i >= 8 && !(sm_load64(b.ptr + i) & SM_HIGHS)) {
+            i += 8;
+            continue;
+        }
         uint8_t c = b.ptr[i];
         size_t extra = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3 : 9;
         if (extra == 9 || (extra && c < 0xc2) || extra >= b.len - i) return false;
@@ -757,7 +771,13 @@ static SM_UNUSED sm_bytes sm_trim(sm_bytes b) {
 }
 
 static SM_UNUSED bool sm_contains_byte(sm_bytes b, uint8_t needle) {
-    for (size_t i = 0; i < b.len; i++)
+    uint64_t pattern = SM_ONES * needle;
+    size_t i = 0;
+    for (; b.len - i >= 8; i += 8) {
+        uint64_t word = sm_load64(b.ptr + i) ^ pattern;
+        if ((word - SM_ONES) & ~word & SM_HIGHS) return true;
+    }
+    for (; i < b.len; i++)
         if (b.ptr[i] == needle) return true;
     return false;
 }

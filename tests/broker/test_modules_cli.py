@@ -332,3 +332,25 @@ def test_budget_and_abi_flags_reach_the_engine(
     assert stuck.returncode == 1
     assert "exceeded its 300 ms time budget" in stuck.stderr.decode()
     assert _stdout(newer) == ["2", "4"]
+
+
+def test_records_typed_one_at_a_time_give_the_same_output(
+    run_smartbench: RunSmartbench, workspace: Path, fixtures: Path
+) -> None:
+    broker = Broker.open(workspace)
+    broker.create_topic("typed")
+    for value in (b"1", b"2", b"3,4", b"5"):
+        broker.produce("typed", [value])
+
+    sums = run_smartbench(
+        "consume", "typed", "-B", "-d", "--end", "1",
+        "--sm_path", fixtures / "aggregate.wasm", "-F", "{{offset}}:{{value}}",
+    )  # fmt: skip
+    pieces = run_smartbench(
+        "consume", "typed", "-B", "-d", "--sm_path", fixtures / "array_map.wasm",
+        "-F", "{{offset}}:{{value}}",
+    )  # fmt: skip
+
+    assert _stdout(sums) == ["0:1", "1:3"]
+    # Array-map children keep the offset of the record they came from.
+    assert _stdout(pieces) == ["0:1", "1:2", "2:3", "2:4", "3:5"]

@@ -76,6 +76,7 @@ def test_key_separator_skips_bad_lines_with_their_numbers(
         "pairs",
         "--key-separator",
         ":",
+        "-v",
         input=b"a:1\nnokey\nb\xff:2\nc:3:x\n",
     )
 
@@ -85,6 +86,7 @@ def test_key_separator_skips_bad_lines_with_their_numbers(
         "line 2: Failed to find separator ':' in record, skipping: 'nokey'",
         "line 3: not valid UTF-8, skipping",
     ]
+    assert result.stdout.decode().splitlines() == ["[a] 1", "[c] 3:x"]
     stored = [(r.key, r.value) for r in _records(workspace, "pairs")]
     assert stored == [(b"a", b"1"), (b"c", b"3:x")]
 
@@ -259,7 +261,7 @@ def test_interactive_produce_prompts_and_confirms_each_line(
     os.close(controller)
 
     assert process.returncode == 0
-    assert stdout.decode().splitlines() == ["Ok!", "Ok!"]
+    assert stdout.decode().splitlines() == ["Ok!", "Ok!", "Ok!"]
     assert stderr.decode().startswith("> ")
     assert [r.value for r in _records(workspace, "typed")] == [b"hello", b"world"]
 

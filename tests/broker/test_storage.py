@@ -18,6 +18,7 @@ from workbench.engine.broker import (
     RecordTooLargeError,
     TopicExistsError,
     TopicInfo,
+    coalesce_batches,
     key_partition,
 )
 from workbench.engine.records import decode_records
@@ -279,3 +280,26 @@ def test_large_records_cut_batches_by_size(broker: Broker) -> None:
     counts = [b.count for b in broker.read_batches("wide", 0)]
     assert counts == [3, 3, 1]
     assert [r.value for r in broker.read_records("wide", 0, 0, 10)] == values
+
+
+def test_coalesce_merges_small_batches_and_keeps_absolute_positions(
+    broker: Broker,
+) -> None:
+    broker.create_topic("typed")
+    for n in range(30):
+        broker.produce("typed", [b"t%d" % n], timestamps=1_000 + 7 * n)
+    broker.produce("typed", [b"bulk%d" % n for n in range(150)], timestamps=9_000)
+    broker.produce("typed", [b"late"], timestamps=10_000)
+
+    merged = list(coalesce_batches(broker.read_batches("typed", 0, 3)))
+
+    assert [(b.base_offset, b.first_offset, b.count) for b in merged] == [
+        (3, 3, 27),
+        (30, 30, 150),
+        (180, 180, 1),
+    ]
+    first = decode_records(merged[0].records)
+    assert [merged[0].base_offset + r.offset_delta for r in first] == list(range(3, 30))
+    assert [merged[0].base_timestamp + r.timestamp_delta for r in first] == [
+        1_000 + 7 * n for n in range(3, 30)
+    ]

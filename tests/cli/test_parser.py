@@ -64,3 +64,14 @@ def test_unknown_flag_is_a_usage_error() -> None:
     )
     assert result.returncode == 2
     assert "unrecognized arguments: --no-such-flag" in result.stderr
+
+
+def test_unknown_flag_of_a_subcommand_shows_that_subcommand_usage() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "workbench", "topic", "list", "--no-such-flag"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("usage: smartbench topic list")
+    assert "unrecognized arguments: --no-such-flag" in result.stderr

@@ -239,6 +239,25 @@ def test_jsonl_numbers_offsets_across_batches(
     ]
 
 
+def test_jsonl_carries_keys(
+    run_smartbench: RunSmartbench, wat_modules: Modules
+) -> None:
+    result = run_smartbench(
+        "test",
+        "--wasm-file",
+        wat_modules["uppercase"],
+        "--text",
+        "id:v",
+        "--key-separator",
+        ":",
+        "-O",
+        "jsonl",
+    )
+    assert result.returncode == 0, result.stderr
+    row = json.loads(result.stdout)
+    assert (row["key"], row["value"]) == ("id", "V")
+
+
 def test_binary_output_is_hex_or_base64(
     run_smartbench: RunSmartbench, wat_modules: Modules, tmp_path: Path
 ) -> None:
@@ -526,6 +545,19 @@ def test_init_failure_names_module_and_params(
     assert with_param.stdout == b"a\n"
 
 
+def test_what_a_failing_init_printed_comes_before_the_error(
+    run_smartbench: RunSmartbench, wat_modules: Modules
+) -> None:
+    result = run_smartbench(
+        "test", "--wasm-file", wat_modules["init-panics"], "--text", "a"
+    )
+
+    assert result.returncode == 1
+    stderr = result.stderr.decode()
+    assert "panicked at init: boom" in stderr
+    assert stderr.index("panicked at init: boom") < stderr.index("init of")
+
+
 def test_load_errors_exit_2(run_smartbench: RunSmartbench, tmp_path: Path) -> None:
     not_wasm = tmp_path / "notes.wasm"
     not_wasm.write_text("just text\n")
@@ -539,7 +571,9 @@ def test_load_errors_exit_2(run_smartbench: RunSmartbench, tmp_path: Path) -> No
 def test_no_module_is_a_usage_error(run_smartbench: RunSmartbench) -> None:
     result = run_smartbench("test", "--text", "a")
     assert result.returncode == 2
-    assert b"no module given" in result.stderr
+    assert b"no module: give --wasm-file PATH, -t FILE or --transform JSON" in (
+        result.stderr
+    )
 
 
 # --- --expect ------------------------------------------------------------------------
@@ -737,6 +771,16 @@ def test_registered_name_in_uses(
     assert result.stdout == b"HEY\n"
 
 
+def test_missing_path_in_uses_is_a_load_error(
+    run_smartbench: RunSmartbench, tmp_path: Path
+) -> None:
+    transforms = tmp_path / "chain.yaml"
+    transforms.write_text("transforms:\n  - uses: ./not-built-yet.wasm\n")
+    result = run_smartbench("test", "-t", transforms, "--text", "a")
+    assert result.returncode == 2
+    assert str(tmp_path / "not-built-yet.wasm").encode() in result.stderr
+
+
 def test_unknown_registered_name(run_smartbench: RunSmartbench) -> None:
     result = run_smartbench(
         "test", "--transforms-line", '{"uses":"wrong"}', "--text", "a"
@@ -776,4 +820,4 @@ def test_wasm_file_and_chain_together_are_refused(
         "a",
     )
     assert result.returncode == 2
-    assert b"give one module or a chain" in result.stderr
+    assert b"--wasm-file cannot be used with -t/--transforms-line" in result.stderr

@@ -457,6 +457,20 @@ GROWING_MAP = """
     (i32.const 0))
 """
 
+# `init` prints a panic message on stderr, then traps, as a panicking Rust init does.
+PANICKING_INIT_MAP = """
+  (data (i32.const 256) "panicked at init: boom\\n")
+  (func (export "init") (param $ptr i32) (param $len i32) (param $version i32)
+        (result i32)
+    (i32.store (i32.const 320) (i32.const 256))
+    (i32.store (i32.const 324) (i32.const 23))
+    (drop (call $fd_write (i32.const 2) (i32.const 320) (i32.const 1) (i32.const 328)))
+    unreachable)
+  (func (export "map") (param $ptr i32) (param $len i32) (param $version i32)
+        (result i32)
+    unreachable)
+"""
+
 MODULES = {
     "uppercase": (UPPERCASE_MAP, ""),
     "contains-a": (CONTAINS_A_FILTER, ""),
@@ -468,6 +482,7 @@ MODULES = {
     "trap": (TRAPPING_MAP, ""),
     "loop": (LOOPING_MAP, ""),
     "grow": (GROWING_MAP, ""),
+    "init-panics": (PANICKING_INIT_MAP, WASI_FD_WRITE),
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import struct
 import threading
 import weakref
 
@@ -168,8 +169,13 @@ def test_echo_sees_exactly_the_bytes_the_abi_specifies(version: int) -> None:
     with Chain.build([step], abi_version=version) as chain:
         result = chain.process(records, 0, 0)
 
+    # The worked examples: base offset, raw_bytes, (v22 only: empty params and
+    # join record), base timestamp; and the init parameter map {key: "a"}.
+    raw = "00000012000000011a0000000102610a68656c6c6f00"
+    v22_only = "00000000000000" if version == 22 else ""
+    expected = "0000000000000000" + raw + v22_only + "0000000000000000"
     transform_input, init_input, look_back_input = values_of(result)
-    assert transform_input == abi.encode_input(records, 0, 0, version)
+    assert transform_input.hex() == expected
     assert len(transform_input) == (45 if version == 22 else 38)
     assert init_input.hex() == "000100036b657900016100"
     assert look_back_input == b""
@@ -279,6 +285,19 @@ def test_module_output_to_stdout_and_stderr_is_captured_per_call(
     assert first.stderr == second.stderr == b"a warning\n"
     assert values_of(second) == [b"y"]
     assert capfd.readouterr() == ("", "")
+
+
+def test_wasi_shows_no_environment_arguments_directories_or_stdin(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SMARTBENCH_PROBE", "visible?")
+
+    with Chain.build([StepConfig(load("wasi_probe"))]) as chain:
+        result = chain.process(encode_values([b"x"]), 0, 0)
+
+    report = struct.unpack("<4i", values_of(result)[0])
+    bad_file_descriptor = 8
+    assert report == (0, 0, bad_file_descriptor, 0)
 
 
 def test_input_that_is_not_a_record_list_is_refused() -> None:

@@ -837,6 +837,38 @@ NOISY_INIT = r"""
   (func (export "map") (param i32 i32 i32) (result i32) (i32.const 0))
 """
 
+# Reports what WASI shows it as one record of four little-endian i32s: the
+# environment count, the argument count, fd_prestat_get(3)'s errno and how many
+# bytes a read of stdin returned.
+WASI_PROBE = r"""
+  (import "wasi_snapshot_preview1" "environ_sizes_get"
+    (func $environ_sizes_get (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "args_sizes_get"
+    (func $args_sizes_get (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_prestat_get"
+    (func $fd_prestat_get (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_read"
+    (func $fd_read (param i32 i32 i32 i32) (result i32)))
+  (import "env" "copy_records" (func $copy_records (param i32 i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 200) "\00\00\00\01\2c\00\00\00\00\20")
+  (func (export "alloc") (param i32) (result i32) (i32.const 1024))
+  (func (export "map") (param i32 i32 i32) (result i32)
+    (drop (call $environ_sizes_get (i32.const 300) (i32.const 304)))
+    (drop (call $args_sizes_get (i32.const 308) (i32.const 312)))
+    (i32.store (i32.const 316) (call $fd_prestat_get (i32.const 3) (i32.const 500)))
+    (i32.store (i32.const 320) (i32.const 600))
+    (i32.store (i32.const 324) (i32.const 16))
+    (drop (call $fd_read (i32.const 0) (i32.const 320) (i32.const 1) (i32.const 328)))
+    (i32.store (i32.const 210) (i32.load (i32.const 300)))
+    (i32.store (i32.const 214) (i32.load (i32.const 308)))
+    (i32.store (i32.const 218) (i32.load (i32.const 316)))
+    (i32.store (i32.const 222) (i32.load (i32.const 328)))
+    (i32.store16 (i32.const 226) (i32.const 0))
+    (call $copy_records (i32.const 200) (i32.const 28))
+    (i32.const 1))
+"""
+
 EXITS = r"""
   (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
   (import "env" "copy_records" (func $copy_records (param i32 i32)))
@@ -864,6 +896,7 @@ _SOURCES: dict[str, str] = {
     "failing_init": FAILING_INIT,
     "looping_init": LOOPING_INIT,
     "exits": EXITS,
+    "wasi_probe": WASI_PROBE,
     "noisy_init": NOISY_INIT,
     "allocation_failure": ALLOCATION_FAILURE,
     # The module's own maximum refuses the growth, not the host's limit.

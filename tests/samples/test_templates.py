@@ -19,6 +19,27 @@ def test_filter_keeps_values_containing_a(abi: int) -> None:
 
 
 @abi_versions
+def test_filter_finds_an_a_at_any_position_of_long_values(abi: int) -> None:
+    with_a = [b"x" * before + b"a" + b"y" * (20 - before) for before in range(21)]
+    without_a = [b"b" * length for length in range(20)]
+    accented = "é" * 9 + "a"
+
+    result = run(["tpl-filter"], [*with_a, *without_a, accented.encode()], abi)
+
+    assert values(result) == [*with_a, accented.encode()]
+
+
+@abi_versions
+def test_filter_reports_invalid_utf8_after_a_long_ascii_prefix(abi: int) -> None:
+    broken = b"abcdefghijklmnop\xe9!"
+
+    result = run(["tpl-filter"], ["ok é".encode(), broken], abi)
+
+    assert result.error is not None
+    assert (result.error.offset, result.error.value) == (1, broken)
+
+
+@abi_versions
 def test_filter_reports_a_value_that_is_not_utf8(abi: int) -> None:
     result = run(["tpl-filter"], [b"a", b"\xff\xfe", b"ab"], abi)
 

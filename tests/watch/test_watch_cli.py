@@ -16,7 +16,12 @@ import pytest
 
 from tests.conftest import REPO_ROOT, RunSmartbench
 from tests.watch.conftest import EVENT_TIMEOUT, write_atomically
-from tests.watch.wat_modules import LOWERCASE, filter_module, map_module
+from tests.watch.wat_modules import (
+    LOWERCASE,
+    filter_module,
+    map_module,
+    uppercase_unless,
+)
 
 BUILD_TIMEOUT = 60.0
 
@@ -28,6 +33,11 @@ def wait_for(condition: Callable[[], bool], timeout: float = EVENT_TIMEOUT) -> N
         if time.monotonic() > deadline:
             raise AssertionError("timed out waiting for the watcher")
         time.sleep(0.02)
+
+
+def _default_sigint() -> None:
+    # A runner started in the background ignores SIGINT, and children inherit it.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 class WatchProcess:
@@ -49,6 +59,7 @@ class WatchProcess:
                 stderr=err,
                 env=env,
                 cwd=cwd,
+                preexec_fn=_default_sigint,
             )
 
     def stdout(self) -> str:
@@ -237,3 +248,59 @@ def test_a_registered_name_follows_the_file_it_was_registered_from(
     assert watch.terminate() == 0
     assert f"watching {module}" in watch.stderr()
     assert watch.stdout().splitlines()[4].startswith(f"reloaded {module}: map")
+
+
+def test_records_and_diffs_use_consumes_formats(
+    tmp_path: Path,
+    workspace: Path,
+    run_smartbench: RunSmartbench,
+    processes: list[WatchProcess],
+) -> None:
+    _words_topic(run_smartbench)
+    module = tmp_path / "words.wasm"
+    module.write_bytes(map_module())
+    args = [
+        str(module),
+        "--topic",
+        "words",
+        "-T",
+        "2",
+        "-k",
+        "-F",
+        "{{offset}}:{{value}}",
+    ]
+    watch = WatchProcess(args, workspace, tmp_path, tmp_path)
+    processes.append(watch)
+    watch.wait_stdout("GAMMA")
+
+    write_atomically(module, map_module(uppercase_unless("x")))
+    watch.wait_stdout("= ")
+
+    assert watch.terminate() == 0
+    lines = watch.stdout().splitlines()
+    assert lines[:2] == ["[null] 2:XRAY", "[null] 3:GAMMA"]
+    assert lines[3:] == [
+        "~ 2  [null] 2:XRAY → [null] 2:xray",
+        "= 1 changed, 0 added, 0 removed, 1 unchanged",
+    ]
+
+
+def test_ctrl_c_ends_the_watch_with_status_0(
+    tmp_path: Path,
+    workspace: Path,
+    run_smartbench: RunSmartbench,
+    processes: list[WatchProcess],
+) -> None:
+    _words_topic(run_smartbench)
+    module = tmp_path / "words.wasm"
+    module.write_bytes(map_module())
+    watch = WatchProcess(
+        [str(module), "--topic", "words"], workspace, tmp_path, tmp_path
+    )
+    processes.append(watch)
+    watch.wait_stdout("GAMMA")
+
+    watch.process.send_signal(signal.SIGINT)
+
+    assert watch.process.wait(timeout=EVENT_TIMEOUT) == 0
+    assert "Traceback" not in watch.stderr()

@@ -30,6 +30,7 @@ from workbench.engine.watch import (
     default_source_dir,
     is_source_change,
     read_settled,
+    source_watch_roots,
 )
 from workbench.engine.window import load_watched_module
 
@@ -279,6 +280,36 @@ def test_the_source_dir_defaults_to_the_nearest_project_root(tmp_path: Path) -> 
 
     assert default_source_dir(output / "m.wasm") == crate
     assert default_source_dir(loose / "m.wasm") == loose
+
+
+def test_a_change_deep_in_the_sources_starts_a_build(
+    tmp_path: Path, readers: list[EventReader]
+) -> None:
+    source_dir = tmp_path / "crate"
+    (source_dir / "src" / "parser").mkdir(parents=True)
+    (source_dir / "target" / "debug").mkdir(parents=True)
+    module_path = tmp_path / "module.wasm"
+    module_path.write_bytes(map_module())
+    build = BuildConfig(
+        command="true", source_dir=source_dir, log_path=tmp_path / "build.log"
+    )
+    reader = _watch(module_path, readers, build)
+
+    (source_dir / "target" / "debug" / "out.d").write_text("ignored")
+    deep = source_dir / "src" / "parser" / "mod.rs"
+    deep.write_text("fn main() {}")
+
+    assert reader.next_of(BuildStarted).changed == (deep,)
+
+
+def test_build_output_and_vcs_folders_are_not_watched(tmp_path: Path) -> None:
+    for folder in ("src", "tests", "target", ".git", "__pycache__"):
+        (tmp_path / folder).mkdir()
+
+    root, subtrees = source_watch_roots(tmp_path)
+
+    assert root == tmp_path
+    assert subtrees == [tmp_path / "src", tmp_path / "tests"]
 
 
 def test_build_outputs_vcs_and_editor_files_do_not_trigger_builds(

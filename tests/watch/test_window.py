@@ -7,17 +7,20 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT
+from tests.engine.wat_fixtures import wasm
 from tests.watch.conftest import EventReader, write_atomically
 from tests.watch.wat_modules import filter_module, map_module, uppercase_unless
 from workbench.engine.broker import Broker
 from workbench.engine.module import LoadedModule
-from workbench.engine.types import ModuleKind
+from workbench.engine.types import LookbackConfig, ModuleKind
 from workbench.engine.watch import ModuleWatcher, Reloaded, ReloadFailed, WatchStarted
 from workbench.engine.window import (
     ChainWindow,
     WindowRange,
+    batch_from_values,
     load_watched_module,
     read_window,
+    topic_history,
     window_ranges,
 )
 from workbench.errors import UsageError
@@ -157,3 +160,67 @@ def test_an_aggregate_restarts_from_its_initial_value_on_every_reload(
     assert reloaded.info.sha256 != started.info.sha256
     assert reloaded.diff is not None
     assert reloaded.diff.format() == ["= 0 changed, 0 added, 0 removed, 3 unchanged"]
+
+
+def test_typed_values_make_a_window(tmp_path: Path) -> None:
+    module = load_watched_module(map_module(), tmp_path / "m.wasm")
+    window = ChainWindow((batch_from_values([b"a", b"b"], base_offset=5),))
+
+    output = window.run(module)
+
+    assert [(r.offset, r.value) for r in output.records] == [(5, b"A"), (6, b"B")]
+    assert output.errors == ()
+
+
+def test_a_runtime_error_keeps_the_records_before_it(tmp_path: Path) -> None:
+    sample = REPO_ROOT / "sample_modules" / "tpl-map.wasm"
+    module = load_watched_module(sample.read_bytes(), sample)
+    window = ChainWindow((batch_from_values([b"1", b"x", b"3"]),))
+
+    output = window.run(module)
+
+    assert [r.value for r in output.records] == [b"2"]
+    assert len(output.errors) == 1
+    assert output.errors[0].startswith("SmartModule transform error")
+    assert "Offset: 1" in output.errors[0]
+
+
+def test_look_back_sees_the_topic_history_on_every_run(tmp_path: Path) -> None:
+    broker = Broker.open(tmp_path / "workspace")
+    broker.create_topic("levels")
+    broker.produce("levels", [b"3", b"9", b"5", b"10", b"7", b"8"])
+    batches = read_window(broker, "levels", window_ranges(broker, "levels", tail=4))
+    rising = load_watched_module(wasm("rising"), tmp_path / "rising.wasm")
+
+    plain = ChainWindow(batches).run(rising)
+    seeded = ChainWindow(
+        batches,
+        lookback=LookbackConfig(last=3),
+        lookback_for=topic_history(broker, "levels"),
+    ).run(rising)
+
+    assert [r.value for r in plain.records] == [b"5", b"10"]
+    assert [r.value for r in seeded.records] == []
+
+
+def test_array_map_children_sit_under_the_first_offset_of_their_call(
+    tmp_path: Path,
+) -> None:
+    broker = Broker.open(tmp_path / "workspace")
+    broker.create_topic("arrays")
+    broker.produce("arrays", [b"[1,2]"])
+    broker.produce("arrays", [b'["a"]', b"[3,4,5]"])
+    sample = REPO_ROOT / "sample_modules" / "tpl-array-map.wasm"
+    module = load_watched_module(sample.read_bytes(), sample)
+    window = ChainWindow(read_window(broker, "arrays", window_ranges(broker, "arrays")))
+
+    output = window.run(module)
+
+    assert [(r.offset, r.value) for r in output.records] == [
+        (0, b"1"),
+        (0, b"2"),
+        (1, b'"a"'),
+        (1, b"3"),
+        (1, b"4"),
+        (1, b"5"),
+    ]

@@ -34,20 +34,27 @@ Public API (what the broker, the TUI, watch mode and the CLI build on):
   encoded; the module's WASI stdout/stderr from that call come back with it (never
   on our terminal). A user error comes back as ``error`` with the records before
   it in ``output``; a failed call (trap, budget, bad output, negative status) as a
-  ``failure`` message with an empty record list. The host keeps each aggregate's
-  accumulator between batches (``chain.accumulator()``). ``chain.infos``,
-  ``chain.kind`` (last step), ``chain.close()`` (or use it as a context manager).
+  ``failure`` message with an empty record list, e.g. ``<module>: module
+  exceeded its 1 GiB memory limit on the batch starting at offset 40``. The host
+  keeps each aggregate's accumulator between batches (``chain.accumulator()``).
+  Also ``chain.infos``, ``chain.kind`` (last step), ``chain.memory_sizes``,
+  ``chain.close()`` (or use the chain as a context manager). Output record lists
+  are delimited by a small trusted wasm scanner over guest memory
+  (``scanner.py``) and guest exports are called through ``fastcall.py``, so the
+  host does no per-record Python work.
 - Budgets (:class:`Limits`): a memory limit per module instance (default 1 GiB)
   and a wall-clock budget per guest call (default 5 s) enforced by epoch
-  interruption from one shared ticker thread (``runtime.py``). An instance whose
-  memory passes half its limit between batches is rebuilt (``init`` and
-  ``look_back`` run again, the accumulator is kept) with a notice in
-  ``ProcessResult.notices``; so is an instance after a failed call.
+  interruption from one shared ticker thread (``runtime.py``, which also caches
+  compiled modules by sha256). An instance whose memory grew past half its limit
+  between batches is rebuilt (``init`` and ``look_back`` run again, the
+  accumulator is kept) with a notice in ``ProcessResult.notices`` (once per
+  step); so is an instance after a call that trapped.
 - :mod:`workbench.engine.units`: ``format_bytes`` / ``format_duration`` for
   messages, ``parse_size`` / ``parse_duration`` for flags and config.
 
-Importing this package is cheap: ``load_module``, ``LoadedModule``, ``Chain`` and
-``StepConfig`` are loaded (with wasmtime) on first attribute access.
+Importing this package is cheap: ``load_module``, ``LoadedModule``, ``Chain``,
+``ChainSetupError`` and ``StepConfig`` are loaded (with wasmtime) on first
+attribute access.
 
 One thread uses a chain at a time; different chains may run in parallel threads.
 """

@@ -33,7 +33,7 @@ import sqlite3
 import threading
 import time
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -45,6 +45,7 @@ from workbench.engine.batches import (
     record_spans,
     slice_batch,
 )
+from workbench.engine.records import encode_record
 from workbench.errors import (
     NotFoundError,
     RecordsRefusedError,
@@ -69,6 +70,9 @@ BATCH_MAX_BYTES = 1024 * 1024
 # so records further apart than that from their batch base start a new batch.
 _DELTA_MIN = -(1 << 31)
 _DELTA_MAX = (1 << 31) - 1
+
+# Merged batches keep record timestamp deltas well inside the i32 varint range.
+_MERGE_SPAN = 1 << 30
 
 _NAME_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
@@ -181,9 +185,71 @@ class StoredRecord:
     value: bytes
 
 
+SMALL_BATCH_RECORDS = 100
+"""Batches below this size are worth merging before an engine call."""
+
+
+def coalesce_batches(
+    batches: Iterable[StoredBatch], max_records: int = BATCH_MAX_RECORDS
+) -> Iterator[StoredBatch]:
+    """Merge runs of consecutive small batches into one, re-basing their deltas.
+
+    Records typed one at a time are stored one per batch; handing each to a
+    SmartModule would cost one engine call per record. Merged records keep their
+    absolute offsets and timestamps: deltas are rewritten against the first
+    batch's base. Large batches pass through untouched.
+    """
+    pending: list[StoredBatch] = []
+    pending_count = 0
+    for batch in batches:
+        joinable = batch.count < SMALL_BATCH_RECORDS
+        if pending and (
+            not joinable
+            or pending_count + batch.count > max_records
+            or abs(batch.base_timestamp - pending[0].base_timestamp) > _MERGE_SPAN
+        ):
+            yield _merged(pending)
+            pending, pending_count = [], 0
+        if not joinable:
+            yield batch
+            continue
+        pending.append(batch)
+        pending_count += batch.count
+    if pending:
+        yield _merged(pending)
+
+
+def _merged(batches: list[StoredBatch]) -> StoredBatch:
+    first = batches[0]
+    if len(batches) == 1:
+        return first
+    encoded: list[bytes] = []
+    for batch in batches:
+        offset_shift = batch.base_offset - first.base_offset
+        time_shift = batch.base_timestamp - first.base_timestamp
+        for offset_delta, timestamp_delta, key, value in decode_fields(batch.records):
+            encoded.append(
+                encode_record(
+                    value,
+                    key,
+                    offset_delta + offset_shift,
+                    timestamp_delta + time_shift,
+                )
+            )
+    records = len(encoded).to_bytes(4, "big") + b"".join(encoded)
+    return StoredBatch(
+        first.partition, first.base_offset, first.base_timestamp,
+        first.first_offset, len(encoded), records,
+    )  # fmt: skip
+
+
 def valid_name(name: str) -> bool:
     """True for lowercase letters, digits and inner hyphens, at most 63 characters."""
     return bool(_NAME_PATTERN.match(name))
+
+
+# One workspace on a laptop; more partitions than this is a typo, not a plan.
+MAX_PARTITIONS = 1024
 
 
 def check_topic_name(name: str) -> None:
@@ -308,7 +374,14 @@ class Broker:
             path: The workspace directory, created if missing, or the database file.
             max_record_size: Largest record (key plus value) ``produce`` accepts.
         """
-        return cls(connect(path), max_record_size)
+        try:
+            connection = connect(path)
+        except (sqlite3.DatabaseError, OSError) as error:
+            # A workspace that is a plain file, unwritable or not SQLite is the
+            # user's to fix: say which path and why instead of a traceback.
+            reason = getattr(error, "strerror", None) or str(error)
+            raise UsageError(f"cannot open workspace {path}: {reason}") from None
+        return cls(connection, max_record_size)
 
     def close(self) -> None:
         """Close the database connection."""
@@ -358,8 +431,10 @@ class Broker:
             TopicExistsError: A topic of that name exists (``Topic already exists``).
         """
         check_topic_name(name)
-        if partitions < 1:
-            raise UsageError(f"partitions must be at least 1, not {partitions}")
+        if not 1 <= partitions <= MAX_PARTITIONS:
+            raise UsageError(
+                f"partitions must be between 1 and {MAX_PARTITIONS}, not {partitions}"
+            )
         with self.transaction():
             self._insert_topic(name, partitions)
         return TopicInfo(name, partitions, 0, 0)
@@ -476,6 +551,8 @@ class Broker:
             "SELECT id, partitions FROM topics WHERE name = ?", (name,)
         ).fetchone()
         if row is None:
+            # A name no topic could have is a typo to point out, not a miss.
+            check_topic_name(name)
             raise NotFoundError(f'Topic "{name}" not found')
         return row[0], row[1]
 
@@ -679,7 +756,7 @@ class Broker:
         partition: int,
         start_offset: int = 0,
         end_offset: int | None = None,
-        page_size: int = 64,
+        page_size: int = 16,
     ) -> Iterator[StoredBatch]:
         """Yield the stored batches covering ``start_offset`` up to ``end_offset``.
 
@@ -704,12 +781,15 @@ class Broker:
             ).fetchone()
         cursor_offset = first[0] if first is not None else 0
         while end_offset is None or cursor_offset < end_offset:
+            # Bounded by end_offset too, so a page for display fetches only the
+            # batches it shows.
+            limit = end_offset if end_offset is not None else 1 << 62
             with self._lock:
                 rows = self.connection.execute(
                     "SELECT base_offset, base_timestamp, count, records FROM batches "
-                    "WHERE partition_id = ? AND base_offset >= ? "
+                    "WHERE partition_id = ? AND base_offset >= ? AND base_offset < ? "
                     "ORDER BY base_offset LIMIT ?",
-                    (partition_id, cursor_offset, page_size),
+                    (partition_id, cursor_offset, limit, page_size),
                 ).fetchall()
             if not rows:
                 return

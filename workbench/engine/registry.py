@@ -156,21 +156,28 @@ def check_module_name(name: str) -> None:
 class Registry:
     """The SmartModule registry of one workspace."""
 
-    def __init__(self, connection: sqlite3.Connection, workspace: Path) -> None:
+    def __init__(
+        self,
+        connection: sqlite3.Connection,
+        workspace: Path,
+        owns_connection: bool = False,
+    ) -> None:
         self.connection = connection
         self.workspace = workspace
         self.modules_dir = workspace / MODULES_FOLDER
+        self._owns_connection = owns_connection
         ensure_tables(connection, _SCHEMA, "smartmodules")
 
     @classmethod
     def open(cls, workspace: str | Path) -> Registry:
-        """Open the registry of a workspace directory, creating it if needed."""
+        """Open the registry of a workspace directory with its own connection."""
         directory = Path(workspace)
-        return cls(connect(directory), directory)
+        return cls(connect(directory), directory, owns_connection=True)
 
     def close(self) -> None:
-        """Close the database connection."""
-        self.connection.close()
+        """Close the connection, unless it is borrowed (e.g. from a Workspace)."""
+        if self._owns_connection:
+            self.connection.close()
 
     # --- changing ------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ import hashlib
 import math
 import threading
 import time
+from collections import OrderedDict
 
 import wasmtime
 
@@ -27,7 +28,10 @@ _engine: wasmtime.Engine | None = None
 _engine_lock = threading.Lock()
 _ticker: threading.Thread | None = None
 
-_compiled: dict[str, wasmtime.Module] = {}
+# Watch mode compiles every rebuild; keeping only the most recent modules bounds
+# memory in a long session while the samples and open benches stay cached.
+COMPILED_CACHE_SIZE = 32
+_compiled: OrderedDict[str, wasmtime.Module] = OrderedDict()
 _compiled_lock = threading.Lock()
 
 
@@ -78,11 +82,16 @@ def compile_module(data: bytes, digest: str) -> wasmtime.Module:
     """
     with _compiled_lock:
         cached = _compiled.get(digest)
-    if cached is not None:
-        return cached
+        if cached is not None:
+            _compiled.move_to_end(digest)
+            return cached
 
     # Compile outside the lock: two threads may race on a new module, which only
     # wastes one compilation, while a lock would serialise every compile.
     compiled = wasmtime.Module(engine(), data)
     with _compiled_lock:
-        return _compiled.setdefault(digest, compiled)
+        kept = _compiled.setdefault(digest, compiled)
+        _compiled.move_to_end(digest)
+        while len(_compiled) > COMPILED_CACHE_SIZE:
+            _compiled.popitem(last=False)
+        return kept

@@ -13,7 +13,19 @@ its timeout) reports its last lines and keeps the old module.
 
 Everything comes out of :meth:`ModuleWatcher.events` as typed events, so a headless
 loop and a Textual thread worker drive it the same way; :meth:`ModuleWatcher.stop`
-ends it promptly from any thread. No UI toolkit is imported here.
+ends it promptly from any thread. No UI toolkit is imported here. In a thread
+worker, iterate the events and post each one as a message; stop the watcher when
+the worker is cancelled or the bench closes::
+
+    watcher = ModuleWatcher(
+        path, load_watched_module, ChainWindow(batches, params=params), build
+    )
+    for event in watcher.events():  # compiles and runs in this thread
+        app.post_message(WatchEventArrived(event))
+
+:class:`workbench.engine.window.ChainWindow` is the usual runner (a topic window,
+or typed records via ``batch_from_values``); each diff line's ``op`` picks its
+colour.
 """
 
 from __future__ import annotations
@@ -247,6 +259,20 @@ def default_source_dir(module_path: Path) -> Path:
     return start
 
 
+def source_watch_roots(source_dir: Path) -> tuple[Path, list[Path]]:
+    """The source folder itself (its own files) and the subfolders to watch whole.
+
+    Build output and VCS folders are left out of the watch altogether, so a large
+    ``target/`` costs no watches; a top-level folder created later is not seen.
+    """
+    subtrees = sorted(
+        child
+        for child in source_dir.iterdir()
+        if child.is_dir() and child.name not in IGNORED_SOURCE_DIRS
+    )
+    return source_dir, subtrees
+
+
 def is_source_change(path: Path, source_dir: Path, ignored: frozenset[Path]) -> bool:
     """True when a change at ``path`` under ``source_dir`` should trigger a build."""
     if path in ignored:
@@ -277,6 +303,9 @@ class _BuildFinished:
 
 class _Stopped:
     pass
+
+
+_NotifierLoop = Callable[[RustNotify], None]
 
 
 _Message = _ModuleChanged | _SourcesChanged | _BuildFinished | _Stopped
@@ -374,7 +403,7 @@ class ModuleWatcher(Generic[ModuleT]):
             self.stop()
             for thread in self._threads:
                 thread.join(timeout=5)
-            for notifier in notifiers:
+            for notifier, _loop in notifiers:
                 notifier.close()
 
     def _start(self) -> WatchStarted:
@@ -388,20 +417,24 @@ class ModuleWatcher(Generic[ModuleT]):
         self._module, self._output, self._signature = module, output, signature
         return WatchStarted(module.info, output)
 
-    def _open_notifiers(self) -> list[RustNotify]:
+    def _open_notifiers(self) -> list[tuple[RustNotify, _NotifierLoop]]:
         # The directory, not the file: an atomic rename replaces the file's inode.
-        notifiers = [_notifier(self.path.parent, recursive=False)]
+        notifiers: list[tuple[RustNotify, _NotifierLoop]] = [
+            (_notifier([self.path.parent], recursive=False), self._watch_module_file)
+        ]
         if self._build is not None:
-            notifiers.append(_notifier(self._build.source_dir, recursive=True))
+            root, subtrees = source_watch_roots(self._build.source_dir.absolute())
+            notifiers.append((_notifier([root], recursive=False), self._watch_sources))
+            if subtrees:
+                notifiers.append(
+                    (_notifier(subtrees, recursive=True), self._watch_sources)
+                )
         return notifiers
 
-    def _start_threads(self, notifiers: list[RustNotify]) -> None:
-        targets: list[Callable[[RustNotify], None]] = [self._watch_module_file]
-        if self._build is not None:
-            targets.append(self._watch_sources)
-        for target, notifier in zip(targets, notifiers, strict=True):
+    def _start_threads(self, notifiers: list[tuple[RustNotify, _NotifierLoop]]) -> None:
+        for notifier, loop in notifiers:
             thread = threading.Thread(
-                target=target, args=(notifier,), name=target.__name__, daemon=True
+                target=loop, args=(notifier,), name=loop.__name__, daemon=True
             )
             thread.start()
             self._threads.append(thread)
@@ -569,8 +602,10 @@ def _file_digest(path: Path) -> bytes | None:
         return None
 
 
-def _notifier(path: Path, recursive: bool) -> RustNotify:
-    return RustNotify([str(path)], False, False, 300, recursive, False)
+def _notifier(paths: list[Path], recursive: bool) -> RustNotify:
+    return RustNotify(
+        [str(path) for path in paths], False, False, 300, recursive, False
+    )
 
 
 def run_build(

@@ -9,7 +9,7 @@ starting again from its initial value), and calls the module once per batch.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import groupby
 from pathlib import Path
@@ -19,6 +19,7 @@ from workbench.engine.broker import Broker, StoredBatch
 from workbench.engine.chain import Chain, LookbackSource, StepConfig
 from workbench.engine.module import LoadedModule, load_module
 from workbench.engine.outdiff import OutputRecord
+from workbench.engine.records import encode_values
 from workbench.engine.types import (
     DEFAULT_ABI_VERSION,
     Limits,
@@ -30,6 +31,9 @@ from workbench.engine.watch import WindowOutput
 from workbench.errors import UsageError
 
 DEFAULT_WINDOW_RECORDS = 1000
+
+PartitionHistory = Callable[[int], LookbackSource | None]
+"""Given a partition, where its chain's ``look_back`` history comes from."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,9 @@ class ChainWindow:
     initial: bytes = b""
     """The aggregate accumulator each run starts from."""
     lookback: LookbackConfig | None = None
-    lookback_source: LookbackSource | None = None
+    """Which history ``look_back`` sees; None means it is not called."""
+    lookback_for: PartitionHistory | None = None
+    """Where that history comes from, partition by partition."""
     abi_version: int = DEFAULT_ABI_VERSION
     limits: Limits = field(default_factory=Limits)
 
@@ -80,12 +86,13 @@ class ChainWindow:
         errors: list[str] = []
         logs: list[str] = []
 
-        for _partition, batches in groupby(self.batches, lambda b: b.partition):
+        for partition, batches in groupby(self.batches, lambda b: b.partition):
+            history = self.lookback_for(partition) if self.lookback_for else None
             with Chain.build(
                 [step],
                 abi_version=self.abi_version,
                 limits=self.limits,
-                lookback_source=self.lookback_source,
+                lookback_source=history,
             ) as chain:
                 for batch in batches:
                     result = chain.process(
@@ -165,6 +172,41 @@ def read_window(
         for batch in broker.read_batches(
             topic, window.partition, window.start, window.end
         )
+    )
+
+
+def topic_history(broker: Broker, topic: str) -> PartitionHistory:
+    """``look_back`` history from a topic, as a consumer of it would get it."""
+
+    def for_partition(partition: int) -> LookbackSource:
+        def history(_step_index: int, config: LookbackConfig) -> bytes | None:
+            return broker.history(topic, partition, config.last, config.age_seconds)
+
+        return history
+
+    return for_partition
+
+
+def batch_from_values(
+    values: Sequence[bytes],
+    keys: Sequence[bytes | None] | None = None,
+    *,
+    base_offset: int = 0,
+    base_timestamp: int = -1,
+    partition: int = 0,
+) -> StoredBatch:
+    """A window batch from plain values, e.g. records typed into a bench.
+
+    Args:
+        values: Record values, offsets counting up from ``base_offset``.
+        keys: One key or None per value; None for no keys.
+        base_offset: Offset of the first record.
+        base_timestamp: Milliseconds since the epoch; -1 for records without time.
+        partition: The partition the records are shown under.
+    """
+    records = encode_values(values, keys)
+    return StoredBatch(
+        partition, base_offset, base_timestamp, base_offset, len(values), records
     )
 
 
