@@ -39,7 +39,7 @@ def smartmodule_list(args: argparse.Namespace) -> int:
             module.kind,
             module.sha256[:SHA_PREFIX],
             module.source or "",
-            "source changed" if registry.source_changed(module.name) else "",
+            _source_note(registry, module.name),
         )
         for module in modules
     ]
@@ -79,6 +79,14 @@ def smartmodule_describe(args: argparse.Namespace) -> int:
     module = registry.describe(args.name)
     print(describe_text(module, registry.source_changed(module.name)))
     return EXIT_OK
+
+
+def _source_note(registry: Registry, name: str) -> str:
+    if registry.source_changed(name):
+        return "source changed"
+    if registry.source_missing(name):
+        return "source missing"
+    return ""
 
 
 def describe_text(module: RegisteredModule, source_changed: bool) -> str:

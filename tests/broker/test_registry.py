@@ -188,3 +188,16 @@ def test_sample_workspace_registers_the_sample_modules(workspace: Path) -> None:
     assert weather.timestamp == 1325376000000
     flight = opened.broker.read_records("flights", 0, 0, 1)[0]
     assert flight.key == b"LAX" and flight.timestamp == 978332100000
+
+
+def test_list_marks_a_source_file_that_is_gone(
+    run_smartbench: RunSmartbench, module_copy: Path
+) -> None:
+    run_smartbench("sm", "create", "orphan", "--wasm-file", module_copy)
+    module_copy.unlink()
+
+    listed = run_smartbench("sm", "list")
+
+    row = listed.stdout.decode().splitlines()[1]
+    assert row.startswith("orphan")
+    assert row.endswith("source missing")

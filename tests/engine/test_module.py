@@ -91,6 +91,17 @@ def test_text_file_named_wasm(tmp_path: Path) -> None:
     assert "'hello, this is n'" in message
 
 
+def test_binary_junk_is_shown_as_hex(tmp_path: Path) -> None:
+    path = write(tmp_path, "junk.wasm", b"k\x00\xff\xfe,\x14>D\x99abc")
+
+    message = load_error(path)
+
+    assert message == (
+        f"{path}: not a WebAssembly module: it starts with bytes "
+        "6b 00 ff fe 2c 14 3e 44 instead of the \\0asm magic"
+    )
+
+
 def test_wat_text_gets_a_compile_first_hint(tmp_path: Path) -> None:
     path = write(tmp_path, "filter.wasm", b"(module)")
 

@@ -302,6 +302,9 @@ class Instance:
         # memory.grow, and the guest then traps. A Rust guest built for WASI says
         # how much it asked for; otherwise only a memory already past half the
         # limit can have been refused, since instances are rebuilt below that.
+        # TODO(engine): a non-WASI guest whose one huge request from a small
+        # memory is refused still reads as a panic; wasmtime-py exposes no
+        # limiter callback that would tell us a grow was refused.
         size = self.memory_size
         failed = _ALLOCATION_FAILED.search(self._stderr.peek())
         if failed is None:

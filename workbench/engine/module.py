@@ -171,10 +171,13 @@ def _check_magic(data: bytes, label: str) -> None:
             f"{label}: is WebAssembly text (WAT), not a binary module; "
             "compile it to .wasm first"
         )
-    preview = data[:16].decode("utf-8", "replace")
-    kind = "text" if _looks_like_text(data) else "bytes"
+    if _looks_like_text(data):
+        start = f"text {data[:16].decode('utf-8')!r}"
+    else:
+        # Binary junk is shown as hex: replacement characters would tell nothing.
+        start = f"bytes {data[:8].hex(' ')}"
     raise ModuleLoadError(
-        f"{label}: not a WebAssembly module: it starts with {kind} {preview!r} "
+        f"{label}: not a WebAssembly module: it starts with {start} "
         "instead of the \\0asm magic"
     )
 

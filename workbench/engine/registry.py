@@ -304,6 +304,11 @@ class Registry:
             return False
         return _sha256(data) != module.sha256
 
+    def source_missing(self, name: str) -> bool:
+        """True when the module was registered from a file that is gone now."""
+        module = self.describe(name)
+        return module.source is not None and not Path(module.source).is_file()
+
     # --- helpers -------------------------------------------------------------------
 
     def _row(self, name: str) -> dict[str, Any] | None:
