@@ -495,7 +495,7 @@ BROKER_COMMANDS: tuple[Command, ...] = (
             INITIAL_FILE_ARGUMENT,
             *MODULE_RUN_ARGUMENTS,
         ),
-        mutually_exclusive=(("-B", "-H", "-T", "--start"),),
+        mutually_exclusive=(("-B", "-H", "-T", "--start"), ("-p", "-A")),
     ),
 )
 

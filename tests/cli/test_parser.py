@@ -75,3 +75,13 @@ def test_unknown_flag_of_a_subcommand_shows_that_subcommand_usage() -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("usage: smartbench topic list")
     assert "unrecognized arguments: --no-such-flag" in result.stderr
+
+
+def test_consume_refuses_all_partitions_with_a_partition() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "workbench", "consume", "t", "-p", "0", "-A"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert "not allowed with argument -p/--partition" in result.stderr
