@@ -17,6 +17,7 @@ from tests.tui.helpers import (
     wait_for_text,
     wasm_file,
 )
+from workbench.bench import BenchSpec, StepSpec
 from workbench.engine.broker import Broker
 from workbench.engine.registry import Registry
 from workbench.screens import ConfirmScreen, FormScreen
@@ -201,3 +202,24 @@ async def test_promoting_over_a_taken_name_asks_first(
         assert registry.describe("taken").kind == "filter"
     finally:
         registry.close()
+
+
+async def test_a_chain_shows_each_steps_output_on_request(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "fruit", FRUIT)
+    steps = [StepSpec(str(wasm_file(tmp_path, f))) for f in ("filter", "map")]
+    app = make_app(workspace, broker, [BenchSpec(steps, topic="fruit")])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "chain: filter → map")
+        await wait_for_text(pilot, "✗ dropped")
+        bench = current_bench(app)
+        last_step = bench.output_view.render_row(0).plain
+        await pilot.press("left_square_bracket")
+        await wait_for_text(pilot, "step 1/2")
+        await wait_for_text(pilot, "✓ apple")
+        first_step = bench.output_view.render_row(0).plain
+
+    assert last_step == "APPLE"
+    assert first_step == "✓ apple"

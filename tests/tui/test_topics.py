@@ -13,6 +13,7 @@ from tests.tui.helpers import (
     current_bench,
     make_app,
     screen_lines,
+    wait_for,
     wait_for_text,
     wasm_file,
 )
@@ -81,3 +82,24 @@ async def test_tail_follows_records_another_process_writes(
         await wait_for_text(pilot, "FIVE")
         assert bench.input_view.cursor == 4
         assert "new" not in bench.input_title().plain
+
+
+async def test_escape_cancels_a_whole_topic_run_between_batches(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    broker.create_topic("big")
+    broker.produce("big", [b"value-%d" % n for n in range(300_000)], timestamps=0)
+    module = wasm_file(tmp_path, "map")
+    app = make_app(workspace, broker, [bench_spec(module, "big")])
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_text(pilot, "300,000 records")
+        bench = current_bench(app)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: bench.run_progress is not None, "progress")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: bench.run_summary is not None, "the end")
+        summary = bench.run_summary
+
+    assert summary is not None and summary.cancelled
+    assert summary.records_in < 300_000
