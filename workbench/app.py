@@ -528,6 +528,7 @@ class SmartbenchApp(App[int]):
                 "params": ", ".join(f"{k}={v}" for k, v in step.params.items()),
                 "aggregate_initial": step.initial or "",
                 "abi_version": str(spec.abi_version),
+                "key_separator": spec.key_separator,
                 "name": _suggest_name(spec.steps[0].module),
                 "output_topic": f"{spec.title.split('.')[0]}-out".lower(),
                 "file": f"{spec.title.split('.')[0]}-out.jsonl",
@@ -619,6 +620,7 @@ class SmartbenchApp(App[int]):
         bench = self._require_bench()
         topic = values.get("topic", "").strip()
         known = {name for name, _ in self.scan.topics}
+        bench.spec.key_separator = values.get("key_separator", "")
         if topic in ("", "scratch"):
             bench.set_input(None)
         elif topic not in known and not self.services.broker.topic_exists(topic):

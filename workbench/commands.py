@@ -678,10 +678,17 @@ APP_COMMANDS: tuple[Command, ...] = (
     Command(
         path=("app", "topic"),
         summary="switch the bench's input topic",
-        usage="smartbench app topic TOPIC",
+        usage="smartbench app topic TOPIC [--key-separator SEP]",
         handler=APP_HANDLER,
         in_app=True,
-        arguments=(arg("topic", help="a topic name, or 'scratch'"),),
+        arguments=(
+            arg("topic", help="a topic name, or 'scratch'"),
+            arg(
+                "--key-separator",
+                help="scratch lines are KEY<SEP>value (empty: no keys)",
+                default="",
+            ),
+        ),
     ),
     Command(
         path=("app", "run"),

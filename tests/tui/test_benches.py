@@ -223,3 +223,22 @@ async def test_a_chain_shows_each_steps_output_on_request(
 
     assert last_step == "APPLE"
     assert first_step == "✓ apple"
+
+
+async def test_scratch_lines_can_carry_keys(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "fruit", FRUIT)
+    module = wasm_file(tmp_path, "map")
+    app = make_app(workspace, broker, [bench_spec(module, "fruit")])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "7 records")
+        await pilot.press("t")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the form")
+        app.screen.query_one("#field-topic", Input).value = "scratch"
+        app.screen.query_one("#field-key_separator", Input).value = "="
+        await pilot.press("enter")
+        await wait_for_text(pilot, "Input · scratch · 0 records")
+        await pilot.press(*"k1=pear")
+        await wait_for_text(pilot, "k1 PEAR")
