@@ -224,7 +224,7 @@ class SmartbenchApp(App[int]):
         self.sub_title = (
             "" if self.config.deterministic else str(self.services.workspace)
         )
-        if self.size.width < 100:
+        if self.size.width < 120:
             self.query_one("#sidebar").display = False
         for spec in self.session.benches:
             bench = self.add_bench(spec, activate=False)
