@@ -944,12 +944,20 @@ def open_workspace(path: Path) -> Workspace:
 
 def run_app(args: argparse.Namespace) -> int:
     """`smartbench` with no command (or an app command): run the TUI."""
+    from workbench.config import load_config
+    from workbench.module_args import engine_limits
     from workbench.workspace import workspace_dir
 
     workspace = open_workspace(workspace_dir(args))
     samples = os.environ.get("SMARTBENCH_NO_SAMPLES", "") in ("", "0")
+    # The same [engine] budgets from config.toml as every CLI command uses.
+    limits = engine_limits(args, load_config(workspace.path).engine)
     app = SmartbenchApp(
-        workspace.path, workspace.broker, start_command=args, load_samples=samples
+        workspace.path,
+        workspace.broker,
+        config=AppConfig(limits=limits),
+        start_command=args,
+        load_samples=samples,
     )
 
     # Our own loop: asyncio.run would wait for every worker thread on the way out,

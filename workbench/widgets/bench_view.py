@@ -733,12 +733,7 @@ class BenchView(Vertical):
         text = Text(f"{scope}: in {records_in:,} rec {human_size(bytes_in)} → ")
         text.append(f"out {records_out:,} rec {human_size(bytes_out)}")
         if bytes_in:
-            reduction = 100 * (1 - bytes_out / bytes_in)
-            text.append(
-                f" ({reduction:+.0f}% bytes)"
-                if reduction < 0
-                else f" (−{reduction:.0f}% bytes)"
-            )
+            text.append(f" ({byte_change(bytes_in, bytes_out)} bytes)")
         if not self.services.deterministic and source.seconds > 0:
             rate = records_in / source.seconds
             text.append(f" · {source.seconds * 1000:,.0f} ms · {rate:,.0f} rec/s")
@@ -1006,3 +1001,14 @@ class _ListSource:
 def now() -> float:
     """Monotonic seconds, for latency figures."""
     return time.monotonic()
+
+
+def byte_change(bytes_in: int, bytes_out: int) -> str:
+    """How much output differs from input in size, e.g. ``−95%``, ``+7%``, ``>−99%``."""
+    change = 100 * (bytes_out / bytes_in - 1)
+    sign = "+" if change > 0 else "−" if change < 0 else "±"
+    magnitude = f"{abs(change):.0f}"
+    # Some output left must not read as all of it gone.
+    if bytes_out and magnitude == "100" and change < 0:
+        return ">−99%"
+    return f"{sign}{magnitude}%"
