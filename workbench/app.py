@@ -721,13 +721,20 @@ class SmartbenchApp(App[int]):
             self.save()
             self._scan_workspace()
 
-        self._register_module(name, path, registered)
+        # The bytes the bench runs, not the file: it may have been rebuilt since.
+        running = bench.loaded.modules[0].wasm if bench.loaded is not None else None
+        self._register_module(name, path, running, registered)
 
     @work(thread=True, group="task", exit_on_error=False)
-    def _register_module(self, name: str, path: str, then: Callable[[], None]) -> None:
+    def _register_module(
+        self, name: str, path: str, wasm: bytes | None, then: Callable[[], None]
+    ) -> None:
         registry = self.services.open_registry()
         try:
-            registry.create(name, path, replace=True)
+            if wasm is None:
+                registry.create(name, path, replace=True)
+            else:
+                registry.create_from_bytes(name, wasm, Path(path), replace=True)
             self.post_message(TaskFinished(f"promoted to {name}", None, then))
         except SmartbenchError as error:
             self.post_message(TaskFinished(None, error.message, None))

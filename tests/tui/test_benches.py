@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from textual.widgets import Input
 
+from tests.engine import wat_fixtures
 from tests.tui.helpers import (
     bench_spec,
     current_bench,
@@ -171,6 +173,36 @@ async def test_promote_registers_the_file_and_the_bench_runs_it_by_name(
         registry.close()
     assert registered.source == str(module)
     assert bench.spec.source_path == str(module)
+
+
+async def test_promote_registers_the_running_bytes_not_a_newer_file(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "fruit", FRUIT)
+    module = wasm_file(tmp_path, "filter")
+    running = module.read_bytes()
+    app = make_app(workspace, broker, [bench_spec(module, "fruit")])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "4 kept / 7")
+        module.write_bytes(wat_fixtures.wasm("map"))
+        await pilot.press("P")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the form")
+        app.screen.query_one("#field-name", Input).value = "what-i-saw"
+        await pilot.press("enter")
+        bench = current_bench(app)
+        await wait_for(
+            pilot, lambda: bench.spec.steps[0].module == "what-i-saw", "promotion"
+        )
+
+    registry = Registry.open(workspace)
+    try:
+        registered = registry.describe("what-i-saw")
+    finally:
+        registry.close()
+    assert registered.kind == "filter"
+    assert registered.sha256 == hashlib.sha256(running).hexdigest()
+    assert registered.source == str(module)
 
 
 async def test_promoting_over_a_taken_name_asks_first(

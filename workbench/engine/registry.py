@@ -197,13 +197,39 @@ class Registry:
         """
         check_module_name(name)
         source = Path(wasm_path)
-        loaded = _validate(source, name)
-        package_file = find_package_file(source)
+        return self._register(_validate(source, name), source, replace, description)
+
+    def create_from_bytes(
+        self, name: str, wasm: bytes, source: Path | None, replace: bool = False
+    ) -> RegisteredModule:
+        """Register ``wasm`` as ``name``, remembering ``source`` as where it came from.
+
+        Promote uses this: it registers the bytes a bench is running, which may
+        differ from what the source file holds by now.
+
+        Raises:
+            UsageError: The name is invalid.
+            ModuleLoadError: The bytes are not a SmartModule.
+            ModuleExistsError: The name is taken and ``replace`` is False.
+        """
+        from workbench.engine.module import load_module
+
+        check_module_name(name)
+        return self._register(load_module(wasm, name=name), source, replace, "")
+
+    def _register(
+        self,
+        loaded: LoadedModule,
+        source: Path | None,
+        replace: bool,
+        description: str,
+    ) -> RegisteredModule:
+        package_file = find_package_file(source) if source is not None else None
         package = read_package(package_file) if package_file else None
 
         with write_transaction(self.connection):
             self.store(loaded, source, package, replace, description)
-        return self.describe(name)
+        return self.describe(loaded.info.name)
 
     def store(
         self,
