@@ -116,6 +116,15 @@ async def test_aggregate_ends_at_the_whole_topic_total(
         bench.input_view.focus()
         await pilot.press("end")
         await wait_for_text(pilot, "   2499 2500")
+        # The output window is recomputed a moment after the scroll settles.
+        await wait_for(
+            pilot,
+            lambda: (
+                bench.output_view.window is not None
+                and bench.output_view.window.end == 2500
+            ),
+            "the last window",
+        )
         last = bench.output_view.render_row(2499).plain
 
     assert last == str(sum(range(1, 2501)))

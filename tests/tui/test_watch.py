@@ -6,6 +6,8 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
+from textual.widgets import Input
+
 from tests.engine import wat_fixtures
 from tests.tui.helpers import (
     TEST_CONFIG,
@@ -84,3 +86,44 @@ async def test_a_module_that_fails_to_load_keeps_the_old_one_running(
         kept_output = bench.output_view.render_row(1).plain
 
     assert kept_output == "KIWI"
+
+
+async def test_a_build_on_source_change_reloads_and_a_failing_one_keeps_the_module(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "words", ["alpha", "kiwi", "banana"])
+    module = wasm_file(tmp_path, "map")
+    variants = tmp_path / "variants"
+    variants.mkdir()
+    (variants / "filter.wasm").write_bytes(wat_fixtures.wasm("filter"))
+    source = tmp_path / "src"
+    source.mkdir()
+    choice = source / "which.txt"
+    choice.write_text("map\n")
+    # The "build" copies the variant named in the source file over the module;
+    # a name with no variant makes it fail like a compile error would.
+    staged = tmp_path / "staged"
+    build = f"cp {variants}/$(cat {choice}).wasm {staged} && mv {staged} {module}"
+    session = Session(benches=[bench_spec(module, "words")], existed=True)
+    app = SmartbenchApp(workspace, broker, WATCHING, session=session)
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "BANANA")
+        await pilot.press("w")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "dialog")
+        app.screen.query_one("#field-build", Input).value = build
+        app.screen.query_one("#field-src", Input).value = str(source)
+        await pilot.press("enter")
+        await wait_for_text(pilot, "watching map.wasm")
+
+        choice.write_text("filter\n")
+        await wait_for_text(pilot, "2 kept / 3")
+        await wait_for_text(pilot, "- 1  KIWI")
+
+        choice.write_text("no-such-variant\n")
+        await wait_for_text(pilot, "build failed")
+        bench = current_bench(app)
+        header = bench.header_text().plain
+
+    assert "filter" in header
+    assert module.read_bytes() == wat_fixtures.wasm("filter")

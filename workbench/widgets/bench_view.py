@@ -502,7 +502,8 @@ class BenchView(Vertical):
         rows = self.input_view.rows(top, bottom)
         window = watch_window(self.spec, rows, self.services.limits)
         self._watched_path = path
-        self.set_watch_note(f"watching {path.name}…")
+        # "watching" is said only once the watcher is really listening.
+        self.set_watch_note(f"starting watch on {path.name}…")
         self._watch_worker(path, window, build)
 
     def stop_watch(self) -> None:
