@@ -103,3 +103,26 @@ async def test_escape_cancels_a_whole_topic_run_between_batches(
 
     assert summary is not None and summary.cancelled
     assert summary.records_in < 300_000
+
+
+async def test_a_topic_deleted_under_the_bench_is_said_once_and_polling_stops(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    broker.create_topic("short-lived")
+    broker.produce("short-lived", [b"one"])
+    module = wasm_file(tmp_path, "map")
+    config = replace(TEST_CONFIG, poll_topics=True)
+    session = Session(benches=[bench_spec(module, "short-lived")], existed=True)
+    app = SmartbenchApp(workspace, broker, config, session=session)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_text(pilot, "ONE")
+        where = ("--workspace", str(workspace))
+        delete = ("topic", "delete", "short-lived")
+        command = [sys.executable, "-m", "workbench", *where, *delete]
+        subprocess.run(command, check=True, capture_output=True)
+        bench = current_bench(app)
+        await wait_for(pilot, lambda: bench._poll_timer is None, "polling to stop")
+        notes = [str(n.message) for n in app._notifications]
+
+    assert any("topic short-lived no longer exists" in note for note in notes)

@@ -41,7 +41,7 @@ from workbench.bench import (
     watch_window,
 )
 from workbench.engine.types import ModuleKind
-from workbench.errors import SmartbenchError
+from workbench.errors import NotFoundError, SmartbenchError
 from workbench.widgets.messages import (
     BenchChanged,
     ModulesLoaded,
@@ -56,6 +56,8 @@ from workbench.widgets.output_view import ALIGNED, STREAM, OutputView
 from workbench.widgets.record_view import InputView, RecordView
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from workbench.engine.watch import BuildConfig
 
 log = logging.getLogger(__name__)
@@ -112,6 +114,7 @@ class BenchView(Vertical):
         super().__init__(id=bench_id, classes="bench")
         self.spec = spec
         self.services = services
+        self._poll_timer: Timer | None = None
         self.loaded: LoadedChain | None = None
         self.load_error: str | None = None
         self.window: WindowResult | None = None
@@ -162,8 +165,7 @@ class BenchView(Vertical):
         self._refresh_header()
         self._load_modules()
         self.focus_input()
-        if self.services.poll_topics:
-            self.set_interval(TAIL_INTERVAL, self._poll_topic)
+        self._start_polling()
 
     def focus_input(self) -> None:
         """Focus the Input pane (or the scratch editor)."""
@@ -780,11 +782,32 @@ class BenchView(Vertical):
         """Show records just appended to the topic (by this app or another)."""
         self._poll_topic()
 
+    def _start_polling(self) -> None:
+        self._stop_polling()
+        if self.services.poll_topics:
+            self._poll_timer = self.set_interval(TAIL_INTERVAL, self._poll_topic)
+
+    def _stop_polling(self) -> None:
+        if self._poll_timer is not None:
+            self._poll_timer.stop()
+            self._poll_timer = None
+
     def _poll_topic(self) -> None:
         if self.spec.topic is None:
             return
         try:
             added = self.input_view.grow()
+        except NotFoundError:
+            # Deleted under us (another process, or the palette): say so once and
+            # stop polling instead of failing twice a second.
+            self._stop_polling()
+            self.notify(
+                f"topic {self.spec.topic} no longer exists; press t to pick another",
+                title=self.spec.title,
+                severity="warning",
+                timeout=10,
+            )
+            return
         except Exception:
             log.exception("polling %s", self.spec.topic)
             return
@@ -884,6 +907,7 @@ class BenchView(Vertical):
             self.input_view.focus()
         self.new_records = 0
         self.tail = True
+        self._start_polling()
         self.reset_results()
         self.post_message(BenchChanged())
 
