@@ -12,7 +12,13 @@ import struct
 from dataclasses import dataclass
 
 from workbench.engine.codec import DecodeError, Reader, Writer
-from workbench.engine.types import LookbackConfig, ModuleKind, TransformError
+from workbench.engine.records import read_data
+from workbench.engine.types import (
+    LookbackConfig,
+    ModuleKind,
+    TransformError,
+    record_text,
+)
 
 _U32 = struct.Struct(">I")
 
@@ -184,19 +190,7 @@ class TransformOutput:
 def _optional_data(reader: Reader) -> bytes | None:
     if not reader.bool():
         return None
-    return _data(reader)
-
-
-def _data(reader: Reader) -> bytes:
-    length = reader.varint()
-    if length < 0:
-        raise DecodeError(f"negative byte-string length {length}")
-    end = reader.pos + length
-    if end > len(reader.data):
-        raise DecodeError(f"byte string of {length} bytes runs past the end")
-    chunk = bytes(reader.data[reader.pos : end])
-    reader.pos = end
-    return chunk
+    return read_data(reader)
 
 
 def _transform_error(reader: Reader) -> TransformError:
@@ -206,7 +200,7 @@ def _transform_error(reader: Reader) -> TransformError:
     if tag > 6:
         raise DecodeError(f"unknown SmartModule kind tag {tag}")
     key = _optional_data(reader)
-    value = _data(reader)
+    value = read_data(reader)
     return TransformError(hint, offset, ModuleKind.from_tag(tag), key, value)
 
 
@@ -253,11 +247,7 @@ class LookbackError:
 
     def render(self) -> str:
         """Fluvio's look-back error block, after the hint."""
-        key = "NULL" if self.key is None else self.key.decode("utf-8", "replace")
-        try:
-            value = self.value.decode("utf-8")
-        except UnicodeDecodeError:
-            value = f"Binary: {len(self.value)} bytes"
+        key, value = record_text(self.key, self.value)
         return (
             f"{self.hint}\n\n"
             "SmartModule Lookback Error: \n"
@@ -273,5 +263,5 @@ def decode_lookback_error(data: bytes) -> LookbackError:
     hint = reader.string()
     offset = reader.i64()
     key = _optional_data(reader)
-    value = _data(reader)
+    value = read_data(reader)
     return LookbackError(hint, offset, key, value)

@@ -141,13 +141,14 @@ def _decode_record(reader: Reader) -> Record:
     attributes = reader.i8()
     timestamp_delta = reader.varint()
     offset_delta = reader.varint()
-    key = _decode_data(reader) if reader.bool() else None
-    value = _decode_data(reader)
+    key = read_data(reader) if reader.bool() else None
+    value = read_data(reader)
     headers = reader.varint()
     return Record(value, key, offset_delta, timestamp_delta, attributes, headers)
 
 
-def _decode_data(reader: Reader) -> bytes:
+def read_data(reader: Reader) -> bytes:
+    """Read a ``RecordData``: varint length, then that many bytes."""
     length, reader.pos = decode_varint(reader.data, reader.pos)
     if length < 0:
         raise DecodeError(f"negative byte-string length {length}")

@@ -95,6 +95,16 @@ class LookbackConfig:
     age_seconds: float | None = None
 
 
+def record_text(key: bytes | None, value: bytes) -> tuple[str, str]:
+    """A failing record's key and value as Fluvio's error blocks print them."""
+    key_text = "NULL" if key is None else key.decode("utf-8", "replace")
+    try:
+        value_text = value.decode("utf-8")
+    except UnicodeDecodeError:
+        value_text = f"Binary: {len(value)} bytes"
+    return key_text, value_text
+
+
 @dataclass(frozen=True)
 class TransformError:
     """A runtime error raised by user code inside a transform (Fluvio's struct)."""
@@ -107,11 +117,7 @@ class TransformError:
 
     def render(self) -> str:
         """Fluvio's error block: hint, then SmartModule Info with the record."""
-        key = "NULL" if self.key is None else self.key.decode("utf-8", "replace")
-        try:
-            value = self.value.decode("utf-8")
-        except UnicodeDecodeError:
-            value = f"Binary: {len(self.value)} bytes"
+        key, value = record_text(self.key, self.value)
         type_name = self.kind.type_name if self.kind else "Generic"
         return (
             f"SmartModule transform error {self.hint}\n\n"
