@@ -57,7 +57,7 @@ from workbench.screens import (
 )
 from workbench.session import Session, load_session, save_session
 from workbench.widgets.bench_view import BenchView
-from workbench.widgets.messages import BenchChanged
+from workbench.widgets.messages import BenchChanged, TopicGrew
 from workbench.widgets.output_view import OutputView
 from workbench.widgets.record_view import InputView, RecordView
 from workbench.widgets.sidebar import Sidebar, SidebarItem
@@ -72,6 +72,8 @@ log = logging.getLogger(__name__)
 APP_GROUP = "app"
 DEFAULT_MODULE = "quake-filter"
 DEFAULT_TOPIC = "earthquakes"
+COUNT_INTERVAL = 1.0
+"""Seconds between checks of the sidebar's topic record counts."""
 THEMES = ("textual-dark", "textual-light")
 
 
@@ -103,6 +105,14 @@ class WorkspaceScanned(Message):
     def __init__(self, scan: WorkspaceScan) -> None:
         super().__init__()
         self.scan = scan
+
+
+class TopicsCounted(Message):
+    """Fresh record counts of the workspace's topics, for the sidebar."""
+
+    def __init__(self, topics: list[tuple[str, int]]) -> None:
+        super().__init__()
+        self.topics = topics
 
 
 class TaskFinished(Message):
@@ -233,6 +243,8 @@ class SmartbenchApp(App[int]):
         self._select_saved_tab()
         self._update_empty()
         self._scan_workspace()
+        if self.config.poll_topics:
+            self.set_interval(COUNT_INTERVAL, self._count_topics)
 
     def _select_saved_tab(self) -> None:
         panes = list(self.query(TabPane))
@@ -252,17 +264,36 @@ class SmartbenchApp(App[int]):
             from workbench.workspace import Workspace
 
             Workspace(self.services.workspace, broker).ensure_samples()
-        topics = [
-            (t.name, t.records)
-            for t in broker.list_topics()
-            if not t.name.startswith("smartbench-run-")
-        ]
+        topics = _listed_topics(broker)
         registry = self.services.open_registry()
         try:
             modules = [(m.name, m.kind) for m in registry.list()]
         finally:
             registry.close()
         self.post_message(WorkspaceScanned(WorkspaceScan(topics, modules)))
+
+    @on(TopicGrew)
+    def _topic_grew(self) -> None:
+        self._count_topics()
+
+    @work(thread=True, exclusive=True, group="count", exit_on_error=False)
+    def _count_topics(self) -> None:
+        # Topics grow from other processes too: counts follow without a rescan.
+        try:
+            topics = _listed_topics(self.services.broker)
+        except Exception:
+            log.exception("counting topic records")
+            return
+        self.post_message(TopicsCounted(topics))
+
+    @on(TopicsCounted)
+    def _topics_counted(self, message: TopicsCounted) -> None:
+        if not self._scanned_once:
+            return
+        if self.query_one(Sidebar).update_counts(message.topics):
+            self.scan = WorkspaceScan(message.topics, self.scan.modules)
+        else:
+            self._scan_workspace()
 
     @on(WorkspaceScanned)
     def _workspace_scanned(self, message: WorkspaceScanned) -> None:
@@ -864,6 +895,15 @@ class SmartbenchApp(App[int]):
             bench.close()
         self.save()
         self.exit(0)
+
+
+def _listed_topics(broker: Broker) -> list[tuple[str, int]]:
+    """Topics and record counts for the sidebar, without runs' temporary topics."""
+    return [
+        (t.name, t.records)
+        for t in broker.list_topics()
+        if not t.name.startswith("smartbench-run-")
+    ]
 
 
 def _field_for(argument: Any, prefill: dict[str, str], command: str) -> Field:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from workbench.bench import LoadedChain, TopicRunProgress, TopicRunSummary, WindowResult
+from workbench.bench import (
+    LoadedChain,
+    SetupKey,
+    TopicRunProgress,
+    TopicRunSummary,
+    WindowResult,
+)
 
 
 class ModulesLoaded(Message):
@@ -20,12 +26,18 @@ class WindowComputed(Message):
     """Outputs for the visible rows are ready (or the run failed)."""
 
     def __init__(
-        self, generation: int, result: WindowResult | None, error: str | None
+        self,
+        generation: int,
+        result: WindowResult | None,
+        error: str | None,
+        setup_failed: SetupKey | None = None,
     ) -> None:
         super().__init__()
         self.generation = generation
         self.result = result
         self.error = error
+        self.setup_failed = setup_failed
+        """The setup whose ``init`` failed, when that is why there is no result."""
 
 
 class TopicRunProgressed(Message):
@@ -44,12 +56,18 @@ class TopicRunFinished(Message):
     """A whole-topic run ended: done, cancelled, failed, or could not start."""
 
     def __init__(
-        self, run_id: int, summary: TopicRunSummary | None, error: str | None
+        self,
+        run_id: int,
+        summary: TopicRunSummary | None,
+        error: str | None,
+        setup_failed: SetupKey | None = None,
     ) -> None:
         super().__init__()
         self.run_id = run_id
         self.summary = summary
         self.error = error
+        self.setup_failed = setup_failed
+        """The setup whose ``init`` failed, when that is why the run never started."""
 
 
 class SearchFound(Message):
@@ -59,6 +77,15 @@ class SearchFound(Message):
         super().__init__()
         self.query = query
         self.index = index
+
+
+class TopicGrew(Message):
+    """A bench saw records appended to its topic; the app updates the sidebar."""
+
+    def __init__(self, topic: str, count: int) -> None:
+        super().__init__()
+        self.topic = topic
+        self.count = count
 
 
 class BenchChanged(Message):
