@@ -134,6 +134,8 @@ class BenchView(Vertical):
         self._window_timer: Timer | None = None
         self._watch_note = ""
         self._watcher: Any = None
+        self.window_requests = 0
+        """Recomputes asked for (scrolls, edits, reloads), run or not."""
         self.chain_builds = BuildCounter()
         """Every chain this bench built, and so every ``init`` it ran."""
         self._setup_failure: tuple[SetupKey, str] | None = None
@@ -294,6 +296,7 @@ class BenchView(Vertical):
 
     def _start_window(self) -> None:
         self._window_timer = None
+        self.window_requests += 1
         if self.loaded is None:
             return
         setup_error = self._setup_failed()
@@ -418,20 +421,21 @@ class BenchView(Vertical):
 
         Asked for by the user, so a setup whose ``init`` failed is tried again.
         """
-        self._setup_failure = None
         if self.loaded is None:
             self.notify("the module is not loaded", severity="warning")
             return
         if self.spec.topic is None:
+            self._setup_failure = None
             self.schedule_window(0)
             return
-        self._start_topic_run()
+        self._start_topic_run(retry=True)
 
-    def _start_topic_run(self) -> None:
+    def _start_topic_run(self, retry: bool = False) -> None:
         if self.loaded is None or self.spec.topic is None:
             return
+        # Window runs stay held while a retry builds: one build at a time.
         setup_error = self._setup_failed()
-        if setup_error is not None:
+        if setup_error is not None and not retry:
             self.show_error(setup_error)
             return
         self._run_id += 1
@@ -545,6 +549,10 @@ class BenchView(Vertical):
             self.show_error(message.error)
             return
         summary = message.summary
+        if self._setup_failed() is not None:
+            # A retry got past init: windows may run again.
+            self._setup_failure = None
+            self.schedule_window(0)
         logs_shown = (
             len(self.run_summary.logs) if self._resuming and self.run_summary else 0
         )
@@ -817,11 +825,8 @@ class BenchView(Vertical):
         summary = self.run_summary
         stopped = summary is not None and (summary.error or summary.failure)
         if summary is not None and stopped and self.step is None:
-            total = self.input_view.line_count()
-            where = _where_run_stopped(summary)
-            return stopped_count_text(
-                kind, where, summary.records_out, summary.records_in, total
-            )
+            where = _where_run_stopped(summary, short=True)
+            return stopped_count_text(kind, where, summary.records_out)
         if summary is not None and summary.failure is not None:
             return "run failed"
         if summary is not None and not summary.cancelled and self.step is None:
@@ -858,10 +863,16 @@ class BenchView(Vertical):
         scope = "topic" if summary is not None else "window"
         records_in, records_out = source.records_in, source.records_out
         bytes_in, bytes_out = source.bytes_in, source.bytes_out
-        text = Text(f"{scope}: in {records_in:,} rec {human_size(bytes_in)} → ")
+        stopped = summary is not None and (summary.error or summary.failure)
+        of_total = f" of {self.input_view.line_count():,}" if stopped else ""
+        text = Text(
+            f"{scope}: in {records_in:,}{of_total} rec {human_size(bytes_in)} → "
+        )
         text.append(f"out {records_out:,} rec {human_size(bytes_out)}")
         if bytes_in:
             text.append(f" ({byte_change(bytes_in, bytes_out)} bytes)")
+        if summary is not None and stopped:
+            text.append(f" · stopped: {_where_run_stopped(summary)}", "bold red")
         if not self.services.deterministic and source.seconds > 0:
             rate = records_in / source.seconds
             text.append(f" · {source.seconds * 1000:,.0f} ms · {rate:,.0f} rec/s")
@@ -1166,20 +1177,23 @@ def count_text(kind: ModuleKind, records_out: int, records_in: int) -> str:
     return f"{records_out:,} {noun} / {records_in:,}"
 
 
-def stopped_count_text(
-    kind: ModuleKind, where: str, records_out: int, processed: int, total: int
-) -> str:
-    """A run that stopped early: where, and what it did before, out of how many."""
+def stopped_count_text(kind: ModuleKind, where: str, records_out: int) -> str:
+    """A run that stopped early: the output of the records before, and where.
+
+    Short, to fit a pane title; the stats line says how many records ran.
+    """
     noun = _COUNT_NOUNS.get(kind, "records")
-    return f"{where} · {records_out:,} {noun} of {processed:,} processed / {total:,}"
+    return f"{records_out:,} {noun} · {where}"
 
 
-def _where_run_stopped(summary: TopicRunSummary) -> str:
+def _where_run_stopped(summary: TopicRunSummary, short: bool = False) -> str:
+    offsets = "" if short else "offsets "
     if summary.error is not None:
-        return f"error at offset {summary.error.offset:,}"
+        offset = "" if short else "offset "
+        return f"error at {offset}{summary.error.offset:,}"
     if summary.failed_offsets is not None:
         first, last = summary.failed_offsets
-        return f"failed in offsets {first:,}–{last:,}"
+        return f"failed at {offsets}{first:,}–{last:,}"
     return "failed"
 
 
@@ -1188,12 +1202,11 @@ def _window_count_text(kind: ModuleKind, window: WindowResult) -> str:
     records_out = records_out or len(window.stream)
     if window.failure is not None and window.rows:
         first, last = window.rows[0].offset, window.rows[-1].offset
-        where = f"failed in offsets {first:,}–{last:,}"
-        return stopped_count_text(kind, where, 0, 0, window.records_in)
+        return stopped_count_text(kind, f"failed at {first:,}–{last:,}", 0)
     index = window.error_index
     if index is not None and 0 <= index < len(window.rows):
-        where = f"error at offset {window.rows[index].offset:,}"
-        return stopped_count_text(kind, where, records_out, index, window.records_in)
+        where = f"error at {window.rows[index].offset:,}"
+        return stopped_count_text(kind, where, records_out)
     return count_text(kind, records_out, window.records_in)
 
 
