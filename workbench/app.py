@@ -401,16 +401,28 @@ class SmartbenchApp(App[int]):
     def _show_output_detail(self, view: OutputView, index: int) -> None:
         line = view.line_at(index)
         record = line.record
+        offset = line.offset
+        bench = self.bench
+        row = None
+        if line.row_index is not None and bench is not None:
+            row = bench.input_view.row(line.row_index)
+            offset = row.offset if offset is None and row else offset
+        attribution = _attribution(view, line.row_index)
+        if record is None and row is not None and attribution:
+            title = f"No output for offset {row.offset} · its input record"
+            self.push_screen(
+                RecordDetailScreen(
+                    title, row.value, row.key, row.offset, row.timestamp, attribution
+                )
+            )
+            return
         if record is None:
             self.notify("no output record on this line", severity="warning")
             return
-        offset = line.offset
-        if offset is None and line.row_index is not None:
-            bench = self.bench
-            row = bench.input_view.row(line.row_index) if bench else None
-            offset = row.offset if row else None
         self.push_screen(
-            RecordDetailScreen("Output record", record.value, record.key, offset)
+            RecordDetailScreen(
+                "Output record", record.value, record.key, offset, 0, attribution
+            )
         )
 
     # --- help, theme, sidebar -------------------------------------------------------
@@ -923,6 +935,24 @@ def _as_text(value: Any) -> str:
     if value is None:
         return ""
     return str(value)
+
+
+def _attribution(view: OutputView, row_index: int | None) -> str:
+    """What the module wrote and what failed while processing one input row."""
+    window = view.window
+    if window is None or row_index is None or not view.attributes_rows:
+        return ""
+    position = row_index - window.start
+    if not 0 <= position < len(window.rows):
+        return ""
+    parts = []
+    problem = window.row_problem(position)
+    if problem:
+        parts.append(f"This record caused:\n{problem}")
+    logs = window.row_logs(position)
+    if logs:
+        parts.append("The module wrote, for this record:\n" + "\n".join(logs))
+    return "\n\n".join(parts)
 
 
 def _json_line(key: bytes | None, value: bytes) -> str:

@@ -269,8 +269,11 @@ class BenchView(Vertical):
         if initial is not None and self.run_summary is not None:
             start = checkpoint_before(self.run_summary.checkpoints, start)[0]  # type: ignore[index]
         rows = self.input_view.rows(start, stop)
+        visible_start = self.input_view.visible_range()[0]
         self._generation += 1
-        self._run_window(self._generation, self.loaded, start, rows, initial, note)
+        self._run_window(
+            self._generation, self.loaded, start, rows, initial, note, visible_start
+        )
 
     def _window_bounds(self) -> tuple[int, int]:
         view = self.input_view
@@ -304,9 +307,17 @@ class BenchView(Vertical):
         rows: list[InputRow],
         initial: bytes | None,
         note: str | None,
+        visible_start: int,
     ) -> None:
         try:
-            result = run_window(loaded, start, rows, initial, self.step)
+            result = run_window(
+                loaded,
+                start,
+                rows,
+                initial,
+                self.step,
+                visible_start=visible_start,
+            )
             result.accumulator_note = note
             self.post_message(WindowComputed(generation, result, None))
         except SmartbenchError as error:
@@ -351,6 +362,8 @@ class BenchView(Vertical):
             else:
                 offset = result.rows[row_index].offset
                 log_panel.write(f"[offset {offset}] {text}")
+        if result.attribution_note:
+            log_panel.write(result.attribution_note)
         for notice in result.notices:
             self.notify(notice, title="Module state")
 
