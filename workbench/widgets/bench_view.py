@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from array import array
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -30,6 +31,7 @@ from workbench.bench import (
     LoadedChain,
     OutputRecord,
     ScratchSource,
+    StepSpec,
     TopicRunProgress,
     TopicRunSummary,
     TopicSource,
@@ -46,6 +48,8 @@ from workbench.widgets.messages import (
     BenchChanged,
     ModulesLoaded,
     SearchFound,
+    StepsChanged,
+    StepsLoaded,
     TopicRunFinished,
     TopicRunProgressed,
     WatchEnded,
@@ -94,8 +98,8 @@ class BenchView(Vertical):
         Binding("l", "toggle_log", "Log", show=False),
         Binding("d", "toggle_diff", "Diff", show=False),
         Binding("slash", "search", "Search", show=False),
-        Binding("left_square_bracket", "step(-1)", "Prev step", show=False),
-        Binding("right_square_bracket", "step(1)", "Next step", show=False),
+        Binding("left_square_bracket", "step(-1)", "Prev step", key_display="["),
+        Binding("right_square_bracket", "step(1)", "Next step", key_display="]"),
         Binding("tab", "switch_pane", "Pane", show=False),
     ]
     HELP = (
@@ -216,6 +220,7 @@ class BenchView(Vertical):
         message.stop()
         self.loaded = message.loaded
         self.load_error = message.error
+        self.refresh_bindings()
         self._refresh_header()
         if message.error is not None:
             self.show_error(message.error)
@@ -226,6 +231,54 @@ class BenchView(Vertical):
     def reload_modules(self) -> None:
         """Compile the modules again (spec changed, module promoted or rebuilt)."""
         self._load_modules()
+
+    def change_steps(self, steps: list[StepSpec], note: str) -> None:
+        """Run ``steps`` instead, once each loads and sets up; else nothing changes."""
+        self._load_steps(steps, note)
+
+    @work(thread=True, exclusive=True, group="edit", exit_on_error=False)
+    def _load_steps(self, steps: list[StepSpec], note: str) -> None:
+        registry = None
+        try:
+            if any(not step.is_path for step in steps):
+                registry = self.services.open_registry()
+            modules = [load_step_module(step, registry) for step in steps]
+            # Set up once (init with its params) so a failing init is said now.
+            candidate = LoadedChain(
+                replace(self.spec, steps=steps), modules, self.services.limits
+            )
+            candidate.build().close()
+            self.post_message(StepsLoaded(steps, modules, note, None))
+        except SmartbenchError as error:
+            self.post_message(StepsLoaded(steps, None, note, error.message))
+        except Exception as error:
+            log.exception("loading a chain for %s", self.spec.title)
+            self.post_message(StepsLoaded(steps, None, note, f"cannot load: {error}"))
+        finally:
+            if registry is not None:
+                registry.close()
+
+    @on(StepsLoaded)
+    def _steps_loaded(self, message: StepsLoaded) -> None:
+        message.stop()
+        if message.modules is None:
+            self.notify(
+                f"{message.error}\nThe chain is unchanged.",
+                title=self.spec.title,
+                severity="error",
+                timeout=10,
+            )
+            return
+        self.spec.steps = message.steps
+        self.step = None
+        self.loaded = self._chain_of(message.modules)
+        self.load_error = None
+        self.show_error(None)
+        self.refresh_bindings()
+        self._refresh_header()
+        self.reset_results()
+        self.post_message(StepsChanged(self))
+        self.notify(message.note, title=self.spec.title)
 
     def reset_results(self) -> None:
         """Forget outputs and compute them again for the current spec and input."""
@@ -632,10 +685,14 @@ class BenchView(Vertical):
     def header_text(self) -> Text:
         """Name or path, kind, size, hash, ABI, params, initial value, watch."""
         text = Text()
-        text.append(self.spec.steps[0].module, "bold")
+        chain = len(self.spec.steps) > 1
+        if chain:
+            text.append_text(self.steps_text())
+        else:
+            text.append(self.spec.steps[0].module, "bold")
         if self.loaded is not None:
             infos = self.loaded.infos
-            info = infos[0]
+            info = infos[self._shown_step()] if chain else infos[0]
             text.append(f" · {info.kind.value} · {human_size(info.size)}")
             text.append(f" · sha256:{info.sha256[:8]}")
             if len(infos) > 1:
@@ -656,6 +713,23 @@ class BenchView(Vertical):
         if self._watch_note:
             text.append(f" · {self._watch_note}", "yellow")
         return text
+
+    def steps_text(self) -> Text:
+        """``step 1/2 quake-filter ▸ 2/2 quake-line``, the inspected step marked."""
+        count = len(self.spec.steps)
+        shown = self._shown_step()
+        text = Text("step ")
+        for index, step in enumerate(self.spec.steps):
+            if index:
+                text.append(" ▸ ", "dim")
+            name = Path(step.module).name if step.is_path else step.module
+            style = "bold reverse" if index == shown else "dim"
+            text.append(f"{index + 1}/{count} {name}", style)
+        return text
+
+    def _shown_step(self) -> int:
+        """Index of the step whose output the Output pane shows."""
+        return len(self.spec.steps) - 1 if self.step is None else self.step
 
     def set_watch_note(self, note: str) -> None:
         """Show watch state details (last reload, latency, warnings) in the header."""
@@ -932,6 +1006,12 @@ class BenchView(Vertical):
         else:
             self.output_view.focus()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # The step keys are in the footer only when there are steps to pick.
+        if action == "step":
+            return self.loaded is not None and len(self.loaded.modules) > 1
+        return True
+
     def action_step(self, delta: int) -> None:
         """Inspect the output after another step of the chain."""
         if self.loaded is None or len(self.loaded.modules) < 2:
@@ -945,6 +1025,7 @@ class BenchView(Vertical):
         self.output_view.show_window(None, self.input_view.line_count(), self._kind())
         self.schedule_window(0)
         self._refresh_titles()
+        self._refresh_header()
 
     def action_edit_params(self) -> None:
         """Open the params form for this bench."""

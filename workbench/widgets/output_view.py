@@ -153,7 +153,7 @@ class OutputView(RecordView):
             text = self._output_text(window.outputs[position])
         elif window.row_failed(position):
             text = Text(self._problem_mark(window), style=self.style_of("error"))
-        elif window.failure is not None:
+        elif window.failure is not None and window.error_index is None:
             text = Text("✗ failed", style=self.style_of("error"))
         else:
             text = Text("· not processed", style=self.style_of("dim"))
