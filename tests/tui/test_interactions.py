@@ -85,6 +85,24 @@ async def test_enter_opens_the_record_pretty_printed(
     assert "offset 0" in text and "key NULL" in text
 
 
+async def test_c_in_the_detail_view_copies_the_value_to_the_clipboard(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "fruit", ["apple", "banana"])
+    app = make_app(workspace, broker, [bench_spec(wasm_file(tmp_path, "map"), "fruit")])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "2 records")
+        await pilot.press("down", "enter")
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, RecordDetailScreen), "detail"
+        )
+        await pilot.press("c")
+        await pilot.pause()
+
+    assert app.clipboard == "banana"
+
+
 async def test_search_moves_the_cursor_to_the_next_match(
     workspace: Path, broker: Broker, tmp_path: Path
 ) -> None:
