@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from textual.command import CommandPalette
 from textual.pilot import Pilot
-from textual.widgets import Input, Static
+from textual.widgets import Input, Static, Tab
 
 from tests.conftest import RunSmartbench
 from tests.tui.helpers import (
@@ -184,7 +184,7 @@ async def test_steps_are_added_and_removed_by_hand_and_a_bad_one_changes_nothing
         await pilot.press("enter")
         await wait_for_text(pilot, "step 1/2 filter.wasm ▸ 2/2 map.wasm")
         await wait_for_text(pilot, "APPLE")
-        tab_title = str(app.query("Tab").first().label)
+        tab_title = str(app.query(Tab).first().label)
         saved = [Path(s.module).name for s in load_session(workspace).benches[0].steps]
 
         form = await open_form(pilot, "remove step")

@@ -693,11 +693,11 @@ class BenchView(Vertical):
         if self.loaded is not None:
             infos = self.loaded.infos
             info = infos[self._shown_step()] if chain else infos[0]
-            text.append(f" · {info.kind.value} · {human_size(info.size)}")
-            text.append(f" · sha256:{info.sha256[:8]}")
-            if len(infos) > 1:
-                kinds = " → ".join(i.kind.value for i in infos)
-                text.append(f" · chain: {kinds}")
+            if chain:
+                text.append(" · chain: " + " → ".join(i.kind.value for i in infos))
+            else:
+                text.append(f" · {info.kind.value}")
+            text.append(f" · {human_size(info.size)} · sha256:{info.sha256[:8]}")
         elif self.load_error is not None:
             text.append(" · not loaded", "red")
         else:
