@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from textual.message import Message
+from textual.widget import Widget
 
 from workbench.bench import (
     LoadedChain,
     SetupKey,
+    StepSpec,
     TopicRunProgress,
     TopicRunSummary,
     WindowResult,
@@ -106,3 +108,28 @@ class WatchEnded(Message):
     def __init__(self, error: str | None) -> None:
         super().__init__()
         self.error = error
+
+
+class StepsLoaded(Message):
+    """A changed chain's modules loaded and set up (or failed to, with the reason)."""
+
+    def __init__(
+        self,
+        steps: list[StepSpec],
+        modules: list[object] | None,
+        note: str,
+        error: str | None,
+    ) -> None:
+        super().__init__()
+        self.steps = steps
+        self.modules = modules
+        self.note = note
+        self.error = error
+
+
+class StepsChanged(Message):
+    """A bench now runs another chain; its tab title and the session follow."""
+
+    def __init__(self, bench: Widget) -> None:
+        super().__init__()
+        self.bench = bench
