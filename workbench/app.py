@@ -1067,7 +1067,7 @@ def _listed_topics(broker: Broker) -> list[tuple[str, int]]:
 
 DESTRUCTIVE_VERBS = ("delete",)
 """Palette commands that destroy something: they ask before running."""
-BENCHLESS_COMMANDS = ("open", "theme")
+BENCHLESS_COMMANDS = ("open", "open-transforms", "theme")
 """App commands that need no open bench."""
 
 
