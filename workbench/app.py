@@ -57,7 +57,7 @@ from workbench.screens import (
 from workbench.session import Session, load_session, save_session
 from workbench.widgets.bench_view import BenchView
 from workbench.widgets.key_footer import KeyFooter
-from workbench.widgets.messages import BenchChanged
+from workbench.widgets.messages import BenchChanged, StepsChanged
 from workbench.widgets.output_view import OutputView
 from workbench.widgets.record_view import InputView, RecordView
 from workbench.widgets.sidebar import Sidebar, SidebarItem
@@ -81,6 +81,7 @@ FOOTER_PRIORITY = (
     "switch_topic",
     "toggle_scratch",
     "leave",
+    "step",
     "open_module",
     "next_bench",
     "previous_bench",
@@ -297,6 +298,7 @@ class SmartbenchApp(App[int]):
         self.scan = WorkspaceScan([], [])
         self._bench_number = 0
         self._scanned_once = False
+        self._last_transforms_file: str | None = None
 
     # --- layout and start-up --------------------------------------------------------
 
@@ -383,6 +385,8 @@ class SmartbenchApp(App[int]):
 
     def _apply_start_command(self, args: argparse.Namespace) -> bool:
         command = getattr(args, "command", None)
+        if command is None and _start_chain_given(args):
+            return self._open_start_chain(args)
         if command is None:
             path = getattr(args, "path", None)
             topic = getattr(args, "topic", None) or ""
@@ -493,6 +497,12 @@ class SmartbenchApp(App[int]):
     def _bench_changed(self) -> None:
         self.save()
 
+    @on(StepsChanged)
+    def _steps_changed(self, message: StepsChanged) -> None:
+        if isinstance(message.bench, BenchView):
+            self._retitle(message.bench)
+        self.save()
+
     def save(self) -> None:
         """Write the session so the next start reopens these benches."""
         tabs = self.query_one("#benches", TabbedContent)
@@ -523,16 +533,28 @@ class SmartbenchApp(App[int]):
     def _show_output_detail(self, view: OutputView, index: int) -> None:
         line = view.line_at(index)
         record = line.record
+        offset = line.offset
+        bench = self.bench
+        row = None
+        if line.row_index is not None and bench is not None:
+            row = bench.input_view.row(line.row_index)
+            offset = row.offset if offset is None and row else offset
+        attribution = _attribution(view, line.row_index)
+        if record is None and row is not None and attribution:
+            title = f"No output for offset {row.offset} · its input record"
+            self.push_screen(
+                RecordDetailScreen(
+                    title, row.value, row.key, row.offset, row.timestamp, attribution
+                )
+            )
+            return
         if record is None:
             self.notify("no output record on this line", severity="warning")
             return
-        offset = line.offset
-        if offset is None and line.row_index is not None:
-            bench = self.bench
-            row = bench.input_view.row(line.row_index) if bench else None
-            offset = row.offset if row else None
         self.push_screen(
-            RecordDetailScreen("Output record", record.value, record.key, offset)
+            RecordDetailScreen(
+                "Output record", record.value, record.key, offset, 0, attribution
+            )
         )
 
     # --- help, theme, sidebar -------------------------------------------------------
@@ -577,7 +599,7 @@ class SmartbenchApp(App[int]):
     def open_command_form(self, command: Command) -> None:
         """A form for ``command``, prefilled from the current bench."""
         name = command.path[-1]
-        prefill = self._prefill()
+        prefill = {**self._prefill(), **self._chain_prefill(name)}
         fields = [_field_for(argument, prefill, name) for argument in command.arguments]
         help_text = (command.description or command.summary).capitalize()
 
@@ -627,6 +649,8 @@ class SmartbenchApp(App[int]):
                 check_module_name(values.get("name", "").strip())
             elif name == "params":
                 parse_params(values.get("params", "").split(","))
+            elif name in ("open-transforms", "add-step", "remove-step"):
+                self._chain_problem(name, values)
         except SmartbenchError as error:
             return error.message
         return None
@@ -737,6 +761,106 @@ class SmartbenchApp(App[int]):
         self.query_one(Sidebar).fill(
             self.scan.topics, self.scan.modules, self.session.opened_paths
         )
+
+    # --- chains: a transforms file, or steps added and removed by hand ------------
+
+    def _open_start_chain(self, args: argparse.Namespace) -> bool:
+        topic = getattr(args, "topic", None) or ""
+        try:
+            steps, note = start_chain_steps(args)
+            self._open_chain(steps, note, topic)
+        except SmartbenchError as error:
+            self.notify(error.message, title=error.title, severity="error", timeout=10)
+            return False
+        return True
+
+    def _command_open_transforms(self, values: dict[str, str]) -> None:
+        from workbench.chain_spec import steps_from_file
+
+        path = Path(values.get("file", "").strip()).expanduser()
+        steps, note = steps_from_file(path)
+        self._open_chain(steps, note, values.get("topic", "").strip())
+        self._last_transforms_file = str(path)
+
+    def _open_chain(self, steps: list[StepSpec], note: str | None, topic: str) -> None:
+        from workbench.chain_spec import check_modules
+
+        check_modules(steps, self._is_registered)
+        chosen: str | None = topic or None
+        if chosen is None and self.bench is not None:
+            chosen = self.bench.spec.topic
+        if chosen is None and self.scan.topics:
+            chosen = self.scan.topics[0][0]
+        if chosen == "scratch":
+            chosen = None
+        elif chosen is not None and not self._topic_known(chosen):
+            raise UsageError(f"Topic {chosen} not found")
+        self.add_bench(BenchSpec(steps, topic=chosen))
+        if note:
+            self.notify(note, severity="warning", timeout=8)
+
+    def _command_add_step(self, values: dict[str, str]) -> None:
+        bench = self._require_bench()
+        steps = [*bench.spec.steps, self._typed_step(values)]
+        bench.change_steps(steps, f"step {len(steps)} added")
+
+    def _command_remove_step(self, values: dict[str, str]) -> None:
+        bench = self._require_bench()
+        index = _step_index(values.get("step", ""), len(bench.spec.steps))
+        removed = bench.spec.steps[index]
+        steps = [s for i, s in enumerate(bench.spec.steps) if i != index]
+        bench.change_steps(steps, f"step {index + 1} ({removed.module}) removed")
+
+    def _typed_step(self, values: dict[str, str]) -> StepSpec:
+        from workbench.chain_spec import check_modules, step_spec
+
+        params = parse_params(_param_items(values.get("params", "")))
+        initial = values.get("aggregate_initial", "") or None
+        step = step_spec(values.get("module", ""), params, initial, Path.cwd())
+        check_modules([step], self._is_registered)
+        return step
+
+    def _chain_problem(self, name: str, values: dict[str, str]) -> None:
+        # Checked in the form (files, YAML, names), so a mistake keeps what was
+        # typed; compiling happens in a worker after the form closes.
+        from workbench.chain_spec import check_modules, steps_from_file
+
+        if name == "open-transforms":
+            path = Path(values.get("file", "").strip()).expanduser()
+            steps, _ = steps_from_file(path)
+            check_modules(steps, self._is_registered)
+        elif name == "add-step":
+            self._typed_step(values)
+        else:
+            bench = self._require_bench()
+            _step_index(values.get("step", ""), len(bench.spec.steps))
+
+    def _is_registered(self, name: str) -> bool:
+        if name in {known for known, _ in self.scan.modules}:
+            return True
+        registry = self.services.open_registry()
+        try:
+            registered: bool = registry.exists(name)
+            return registered
+        finally:
+            registry.close()
+
+    def _topic_known(self, topic: str) -> bool:
+        known = {name for name, _ in self.scan.topics}
+        return topic in known or self.services.broker.topic_exists(topic)
+
+    def _chain_prefill(self, name: str) -> dict[str, str]:
+        from workbench.chain_spec import find_transforms_file
+
+        if name == "open-transforms":
+            found = self._last_transforms_file or find_transforms_file(Path.cwd())
+            return {"file": str(found or "")}
+        if name == "add-step":
+            return {"module": "", "params": "", "aggregate_initial": ""}
+        if name == "remove-step":
+            bench = self.bench
+            return {"step": str(len(bench.spec.steps)) if bench else ""}
+        return {}
 
     def _command_topic(self, values: dict[str, str]) -> None:
         bench = self._require_bench()
@@ -1047,6 +1171,59 @@ def _as_text(value: Any) -> str:
     return str(value)
 
 
+def _start_chain_given(args: argparse.Namespace) -> bool:
+    return bool(getattr(args, "transforms", None)) or bool(
+        getattr(args, "transforms_line", None)
+    )
+
+
+def start_chain_steps(args: argparse.Namespace) -> tuple[list[StepSpec], str | None]:
+    """The chain ``smartbench -t FILE`` or ``--transforms-line JSON …`` opens.
+
+    Raises:
+        UsageError: the file cannot be read or parsed, or a line is not a step.
+    """
+    from workbench.chain_spec import steps_from_file, steps_from_lines
+
+    transforms = getattr(args, "transforms", None)
+    if transforms:
+        return steps_from_file(Path(transforms))
+    return steps_from_lines(getattr(args, "transforms_line", None) or [], Path.cwd())
+
+
+def _param_items(text: str) -> list[str]:
+    # The form separates params with commas; the shell's -e flags arrive one a line.
+    return [item for item in text.replace("\n", ",").split(",") if item.strip()]
+
+
+def _step_index(text: str, count: int) -> int:
+    """The 0-based index of step number ``text`` (empty: the last) of ``count``."""
+    if count < 2:
+        raise UsageError("a bench keeps at least one module; close it instead")
+    chosen = text.strip() or str(count)
+    if not chosen.isdigit() or not 1 <= int(chosen) <= count:
+        raise UsageError(f"step {chosen!r}: choose a number from 1 to {count}")
+    return int(chosen) - 1
+
+
+def _attribution(view: OutputView, row_index: int | None) -> str:
+    """What the module wrote and what failed while processing one input row."""
+    window = view.window
+    if window is None or row_index is None or not view.attributes_rows:
+        return ""
+    position = row_index - window.start
+    if not 0 <= position < len(window.rows):
+        return ""
+    parts = []
+    problem = window.row_problem(position)
+    if problem:
+        parts.append(f"This record caused:\n{problem}")
+    logs = window.row_logs(position)
+    if logs:
+        parts.append("The module wrote, for this record:\n" + "\n".join(logs))
+    return "\n\n".join(parts)
+
+
 def _json_line(key: bytes | None, value: bytes) -> str:
     text = value.decode("utf-8", "replace")
     try:
@@ -1077,6 +1254,9 @@ def run_app(args: argparse.Namespace) -> int:
     from workbench.module_args import engine_limits
     from workbench.workspace import workspace_dir
 
+    if getattr(args, "command", None) is None and _start_chain_given(args):
+        # A missing or broken file is said in the shell, before the TUI starts.
+        start_chain_steps(args)
     workspace = open_workspace(workspace_dir(args))
     samples = os.environ.get("SMARTBENCH_NO_SAMPLES", "") in ("", "0")
     # The same [engine] budgets from config.toml as every CLI command uses.

@@ -312,6 +312,10 @@ class WindowResult:
     failure: str | None = None
     logs: list[tuple[int | None, str]] = field(default_factory=list)
     """(row index or None for the whole batch, text the module wrote)."""
+    attributed_from: int | None = None
+    """First row index re-run one record per call; None when none was."""
+    attribution_note: str | None = None
+    """Why the per-record re-run may not match the batch (the module keeps state)."""
     notices: list[str] = field(default_factory=list)
     records_in: int = 0
     records_out: int = 0
@@ -326,6 +330,24 @@ class WindowResult:
     def end(self) -> int:
         """Index one past the last row of the window."""
         return self.start + len(self.rows)
+
+    def row_logs(self, index: int) -> list[str]:
+        """What the module wrote while processing row ``index`` (window-relative)."""
+        return [text for row, text in self.logs if row == index]
+
+    def row_failed(self, index: int) -> bool:
+        """True when row ``index`` (window-relative) caused the error or failure."""
+        return self.error_index == index and (
+            self.error is not None or self.failure is not None
+        )
+
+    def row_problem(self, index: int) -> str | None:
+        """The error or failure row ``index`` (window-relative) caused, if any."""
+        if not self.row_failed(index):
+            return None
+        if self.error is not None:
+            return self.error.render()
+        return self.failure
 
 
 def encode_rows(rows: Sequence[InputRow]) -> tuple[bytes, int, int]:
@@ -362,8 +384,14 @@ def run_window(
     initial: bytes | None = None,
     step: int | None = None,
     limits: Limits | None = None,
+    visible_start: int | None = None,
 ) -> WindowResult:
     """Run the chain once over ``rows`` and attribute outputs to input rows.
+
+    When the batch call leaves something that offsets cannot place (array-map
+    children, what the module wrote, a failure), the rows are run again one call
+    each on a separate chain, so each child, log line and failure lands under the
+    record that caused it.
 
     Args:
         loaded: The compiled chain.
@@ -372,6 +400,8 @@ def run_window(
         initial: Accumulator to start an aggregate from, instead of the spec's.
         step: Show this step's output instead of the last one.
         limits: Memory and time budgets for this run.
+        visible_start: Index of the first row on screen; an aggregate's per-record
+            re-run starts there, from the accumulator the batch reached.
 
     Returns:
         The window's outputs, error, logs and counters.
@@ -393,10 +423,52 @@ def run_window(
     )
     _fill_window(result, loaded, processed, base_offset, step)
 
-    if loaded.has_array_map and (step is None or _array_map_upto(loaded, step)):
-        _attribute_per_record(result, loaded, initial, step, limits)
+    if _needs_attribution(result, loaded, step):
+        first, first_initial = _attribution_start(
+            result, loaded, initial, step, visible_start
+        )
+        _attribute_per_record(result, loaded, first, first_initial, step, limits)
     result.seconds = time.perf_counter() - began
     return result
+
+
+def _needs_attribution(
+    result: WindowResult, loaded: LoadedChain, step: int | None
+) -> bool:
+    if loaded.has_array_map and (step is None or _array_map_upto(loaded, step)):
+        return True
+    if result.failure is not None:
+        # A call that ran out of time would take as long again on its record.
+        return "time budget" not in result.failure
+    return bool(result.logs)
+
+
+def _attribution_start(
+    result: WindowResult,
+    loaded: LoadedChain,
+    initial: bytes | None,
+    step: int | None,
+    visible_start: int | None,
+) -> tuple[int, bytes | None]:
+    """Where the per-record re-run starts, and the accumulator to start it from.
+
+    Rows before the window's visible part only matter to an aggregate's state, and
+    the batch run already says what that state is: each output record of an
+    aggregate is its accumulator after that input record. Any other chain starts
+    at the window's first row, as the batch did, so its static state matches.
+    """
+    shows_aggregate = step is None and loaded.kind is ModuleKind.AGGREGATE
+    if not shows_aggregate or visible_start is None or loaded.has_array_map:
+        return 0, initial
+    first = min(max(0, visible_start - result.start), len(result.rows))
+    reached = result.error_index if result.error_index is not None else first
+    if result.failure is not None or reached < first:
+        return 0, initial
+    for index in range(first - 1, -1, -1):
+        outputs = result.outputs.get(index)
+        if outputs:
+            return first, outputs[-1].value
+    return first, initial
 
 
 def _array_map_upto(loaded: LoadedChain, step: int) -> bool:
@@ -444,34 +516,55 @@ def _fill_window(
 def _attribute_per_record(
     result: WindowResult,
     loaded: LoadedChain,
+    first: int,
     initial: bytes | None,
     step: int | None,
     limits: Limits | None,
 ) -> None:
-    # A separate chain, one call per visible row, so each child and each log line
-    # lands under the record that produced it; the main run's state is untouched.
+    # A separate chain, one call per row from ``first``, so the main run's state
+    # is untouched. Offsets already place every output except array-map children
+    # (and nothing survives a failed batch), so those are the only outputs taken
+    # from here; logs and the failing row are taken for every kind.
     chain = loaded.build(initial, limits)
-    result.outputs.clear()
+    replace_outputs = not result.attributed or result.failure is not None
+    if replace_outputs:
+        result.outputs.clear()
     keep_steps = step is not None and len(loaded.modules) > 1
-    for index, row in enumerate(result.rows):
-        encoded, base_offset, base_timestamp = encode_rows([row])
-        processed = chain.process(
-            encoded, base_offset, base_timestamp, keep_steps=keep_steps
-        )
-        output = processed.output
-        if step is not None and processed.step_outputs is not None:
-            output = processed.step_outputs[step]
-        logs = _logs_of(processed)
-        if logs:
-            result.logs.append((index, logs))
-        if processed.failure is not None or processed.error is not None:
-            result.failure = processed.failure
-            result.error = processed.error
-            result.error_index = index
-            break
-        records = _output_records(output) if output else []
-        result.outputs[index] = [record for _, record in records]
+    result.attributed_from = result.start + first
+    try:
+        for index in range(first, len(result.rows)):
+            encoded, base_offset, base_timestamp = encode_rows([result.rows[index]])
+            processed = chain.process(
+                encoded, base_offset, base_timestamp, keep_steps=keep_steps
+            )
+            logs = _logs_of(processed)
+            if logs:
+                result.logs.append((index, logs))
+            if processed.failure is not None or processed.error is not None:
+                result.failure = processed.failure
+                result.error = processed.error
+                result.error_index = index
+                break
+            output = processed.output
+            if step is not None and processed.step_outputs is not None:
+                output = processed.step_outputs[step]
+            decoded = _output_records(output) if output else []
+            records = [record for _, record in decoded]
+            if replace_outputs:
+                result.outputs[index] = records
+            elif records != result.outputs.get(index) and not result.attribution_note:
+                result.attribution_note = _mismatch_note(result.rows[index])
+    finally:
+        chain.close()
     result.attributed = True
+
+
+def _mismatch_note(row: InputRow) -> str:
+    return (
+        f"offset {row.offset}: run on its own, the record gave other output than "
+        "in its batch (the module keeps state between records), so the log shown "
+        "for it may differ too"
+    )
 
 
 # --- whole-topic runs ----------------------------------------------------------------

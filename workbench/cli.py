@@ -12,7 +12,12 @@ import os
 import sys
 from collections.abc import Sequence
 
-from workbench.commands import build_parser, parse_command_line
+from workbench.commands import (
+    TRANSFORMS_FILE_ARGUMENT,
+    TRANSFORMS_LINE_ARGUMENT,
+    build_parser,
+    parse_command_line,
+)
 from workbench.errors import EXIT_INTERRUPTED, EXIT_USAGE, SmartbenchError
 
 APP_HANDLER = "workbench.app:run_app"
@@ -63,12 +68,18 @@ def _run_app(args: argparse.Namespace) -> int:
     return exit_code
 
 
-APP_OPTIONS_WITH_VALUES = ("--workspace", "--topic")
+APP_CHAIN_OPTIONS = (
+    *TRANSFORMS_FILE_ARGUMENT.flags,
+    *TRANSFORMS_LINE_ARGUMENT.flags,
+)
+APP_OPTIONS_WITH_VALUES = ("--workspace", "--topic", *APP_CHAIN_OPTIONS)
+APP_OPENING_OPTIONS = ("--topic", *APP_CHAIN_OPTIONS)
 
 
 def _opens_app_on_path(arguments: Sequence[str]) -> bool:
-    # `smartbench x.wasm [--topic T]` and `smartbench --topic T` open the app; any
-    # other first word is a command, so the registry's parser keeps its errors.
+    # `smartbench x.wasm [--topic T]`, `smartbench -t chain.yaml` and `smartbench
+    # --topic T` open the app; any other first word is a command, so the
+    # registry's parser keeps its errors.
     positionals: list[str] = []
     skip = False
     for argument in arguments:
@@ -80,29 +91,45 @@ def _opens_app_on_path(arguments: Sequence[str]) -> bool:
             positionals.append(argument)
     if positionals:
         return positionals[0].endswith(".wasm")
-    return any(a == "--topic" or a.startswith("--topic=") for a in arguments)
+    return any(
+        a == option or a.startswith(f"{option}=")
+        for a in arguments
+        for option in APP_OPENING_OPTIONS
+    )
 
 
 def _app_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="smartbench",
-        usage="smartbench [--workspace DIR] [PATH.wasm] [--topic T]",
-        description="Open the TUI on a module file, with watch on.",
+        usage="smartbench [--workspace DIR] [PATH.wasm | -t FILE | "
+        "--transforms-line JSON …] [--topic T]",
+        description="Open the TUI on a module file (with watch on) or on a chain.",
         allow_abbrev=False,
     )
     parser.add_argument("path", nargs="?", help="a SmartModule .wasm file")
+    TRANSFORMS_FILE_ARGUMENT.add_to(parser)
+    TRANSFORMS_LINE_ARGUMENT.add_to(parser)
     parser.add_argument("--topic", help="input topic of the bench", default=None)
     parser.add_argument("--workspace", help="workspace directory", default=None)
     return parser
+
+
+def _parse_app_arguments(arguments: Sequence[str]) -> argparse.Namespace:
+    parser = _app_parser()
+    args = parser.parse_args(arguments)
+    chains = bool(args.transforms) + bool(args.transforms_line)
+    if chains + bool(args.path) > 1:
+        parser.error("give one of PATH.wasm, -t FILE or --transforms-line")
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `smartbench` with ``argv`` (default: the process arguments)."""
     arguments = list(sys.argv[1:] if argv is None else argv)
     if _opens_app_on_path(arguments):
-        app_args = _app_parser().parse_args(arguments)
+        app_args = _parse_app_arguments(arguments)
         _configure_logging()
-        return _run_app(app_args)
+        return execute(app_args)
     parser = build_parser()
     args = parse_command_line(parser, arguments)
     _configure_logging()

@@ -676,6 +676,53 @@ APP_COMMANDS: tuple[Command, ...] = (
         ),
     ),
     Command(
+        path=("app", "open-transforms"),
+        summary="open a transforms file (a chain of modules) in a new bench",
+        usage="smartbench app open-transforms FILE [--topic T]",
+        description="Open the chain a transforms file lists (transforms: - uses: "
+        "NAME or PATH.wasm, with: params, initial: an aggregate's start) in a new "
+        "bench; `smartbench -t FILE` does the same from the shell.",
+        handler=APP_HANDLER,
+        in_app=True,
+        arguments=(
+            arg("file", help="YAML file with transforms: - uses: …"),
+            arg(
+                "--topic",
+                help="input topic, or 'scratch' to type records by hand",
+                default="",
+            ),
+        ),
+    ),
+    Command(
+        path=("app", "add-step"),
+        summary="append a module to the bench's chain",
+        usage="smartbench app add-step MODULE [-e KEY=value]… [--aggregate-initial S]",
+        description="Append a module (a .wasm path or a registered name) to the "
+        "bench's chain; the bench changes only once the new module loads.",
+        handler=APP_HANDLER,
+        in_app=True,
+        arguments=(
+            arg("module", help="a .wasm path or a registered SmartModule name"),
+            PARAMS_ARGUMENT,
+            AGGREGATE_INITIAL_ARGUMENT,
+        ),
+    ),
+    Command(
+        path=("app", "remove-step"),
+        summary="remove a step from the bench's chain",
+        usage="smartbench app remove-step [STEP]",
+        handler=APP_HANDLER,
+        in_app=True,
+        arguments=(
+            arg(
+                "step",
+                help="the step's number, 1 for the first (default: the last)",
+                nargs="?",
+                default="",
+            ),
+        ),
+    ),
+    Command(
         path=("app", "topic"),
         summary="switch the bench's input topic",
         usage="smartbench app topic TOPIC [--key-separator SEP]",

@@ -60,6 +60,7 @@ class RecordDetailScreen(ModalScreen[None]):
         key: bytes | None = None,
         offset: int | None = None,
         timestamp: int = 0,
+        attribution: str = "",
     ) -> None:
         super().__init__(classes="form-screen")
         self.detail_title = title
@@ -67,6 +68,8 @@ class RecordDetailScreen(ModalScreen[None]):
         self.key = key
         self.record_offset = offset
         self.timestamp = timestamp
+        self.attribution = attribution
+        """What the module wrote, and any error, while processing this record."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog detail"):
@@ -74,6 +77,8 @@ class RecordDetailScreen(ModalScreen[None]):
             yield Static(self._facts(), classes="dialog-help")
             with VerticalScroll(id="detail-body"):
                 yield Static(pretty_value(self.value), id="detail-value")
+                if self.attribution:
+                    yield Static(Text("\n" + self.attribution), id="detail-attribution")
 
     def _facts(self) -> Text:
         facts = Text()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from array import array
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -32,6 +33,7 @@ from workbench.bench import (
     LoadedChain,
     OutputRecord,
     ScratchSource,
+    StepSpec,
     TopicRunProgress,
     TopicRunSummary,
     TopicSource,
@@ -48,6 +50,8 @@ from workbench.widgets.messages import (
     BenchChanged,
     ModulesLoaded,
     SearchFound,
+    StepsChanged,
+    StepsLoaded,
     TopicRunFinished,
     TopicRunProgressed,
     WatchEnded,
@@ -97,8 +101,8 @@ class BenchView(Vertical):
         Binding("l", "toggle_log", "Log", show=False),
         Binding("d", "toggle_diff", "Diff", show=False),
         Binding("slash", "search", "Search", show=False),
-        Binding("left_square_bracket", "step(-1)", "Prev step", show=False),
-        Binding("right_square_bracket", "step(1)", "Next step", show=False),
+        Binding("left_square_bracket", "step(-1)", "Prev step", key_display="["),
+        Binding("right_square_bracket", "step(1)", "Next step", key_display="]"),
         Binding("tab", "switch_pane", "Pane", show=False),
     ]
     HELP = (
@@ -266,6 +270,7 @@ class BenchView(Vertical):
         message.stop()
         self.loaded = message.loaded
         self.load_error = message.error
+        self.refresh_bindings()
         self._refresh_header()
         if message.error is not None:
             self.show_error(message.error)
@@ -276,6 +281,54 @@ class BenchView(Vertical):
     def reload_modules(self) -> None:
         """Compile the modules again (spec changed, module promoted or rebuilt)."""
         self._load_modules()
+
+    def change_steps(self, steps: list[StepSpec], note: str) -> None:
+        """Run ``steps`` instead, once each loads and sets up; else nothing changes."""
+        self._load_steps(steps, note)
+
+    @work(thread=True, exclusive=True, group="edit", exit_on_error=False)
+    def _load_steps(self, steps: list[StepSpec], note: str) -> None:
+        registry = None
+        try:
+            if any(not step.is_path for step in steps):
+                registry = self.services.open_registry()
+            modules = [load_step_module(step, registry) for step in steps]
+            # Set up once (init with its params) so a failing init is said now.
+            candidate = LoadedChain(
+                replace(self.spec, steps=steps), modules, self.services.limits
+            )
+            candidate.build().close()
+            self.post_message(StepsLoaded(steps, modules, note, None))
+        except SmartbenchError as error:
+            self.post_message(StepsLoaded(steps, None, note, error.message))
+        except Exception as error:
+            log.exception("loading a chain for %s", self.spec.title)
+            self.post_message(StepsLoaded(steps, None, note, f"cannot load: {error}"))
+        finally:
+            if registry is not None:
+                registry.close()
+
+    @on(StepsLoaded)
+    def _steps_loaded(self, message: StepsLoaded) -> None:
+        message.stop()
+        if message.modules is None:
+            self.notify(
+                f"{message.error}\nThe chain is unchanged.",
+                title=self.spec.title,
+                severity="error",
+                timeout=10,
+            )
+            return
+        self.spec.steps = message.steps
+        self.step = None
+        self.loaded = self._chain_of(message.modules)
+        self.load_error = None
+        self.show_error(None)
+        self.refresh_bindings()
+        self._refresh_header()
+        self.reset_results()
+        self.post_message(StepsChanged(self))
+        self.notify(message.note, title=self.spec.title)
 
     def reset_results(self) -> None:
         """Forget outputs and compute them again for the current spec and input."""
@@ -319,8 +372,11 @@ class BenchView(Vertical):
         if initial is not None and self.run_summary is not None:
             start = checkpoint_before(self.run_summary.checkpoints, start)[0]  # type: ignore[index]
         rows = self.input_view.rows(start, stop)
+        visible_start = self.input_view.visible_range()[0]
         self._generation += 1
-        self._run_window(self._generation, self.loaded, start, rows, initial, note)
+        self._run_window(
+            self._generation, self.loaded, start, rows, initial, note, visible_start
+        )
 
     def _window_bounds(self) -> tuple[int, int]:
         view = self.input_view
@@ -354,9 +410,17 @@ class BenchView(Vertical):
         rows: list[InputRow],
         initial: bytes | None,
         note: str | None,
+        visible_start: int,
     ) -> None:
         try:
-            result = run_window(loaded, start, rows, initial, self.step)
+            result = run_window(
+                loaded,
+                start,
+                rows,
+                initial,
+                self.step,
+                visible_start=visible_start,
+            )
             result.accumulator_note = note
             self.post_message(WindowComputed(generation, result, None))
         except SmartbenchError as error:
@@ -401,6 +465,8 @@ class BenchView(Vertical):
             else:
                 offset = result.rows[row_index].offset
                 log_panel.write(f"[offset {offset}] {text}")
+        if result.attribution_note:
+            log_panel.write(result.attribution_note)
         for notice in result.notices:
             self.notify(notice, title="Module state")
 
@@ -670,15 +736,19 @@ class BenchView(Vertical):
     def header_text(self) -> Text:
         """Name or path, kind, size, hash, ABI, params, initial value, watch."""
         text = Text()
-        text.append(self.spec.steps[0].module, "bold")
+        chain = len(self.spec.steps) > 1
+        if chain:
+            text.append_text(self.steps_text())
+        else:
+            text.append(self.spec.steps[0].module, "bold")
         if self.loaded is not None:
             infos = self.loaded.infos
-            info = infos[0]
-            text.append(f" · {info.kind.value} · {human_size(info.size)}")
-            text.append(f" · sha256:{info.sha256[:8]}")
-            if len(infos) > 1:
-                kinds = " → ".join(i.kind.value for i in infos)
-                text.append(f" · chain: {kinds}")
+            info = infos[self._shown_step()] if chain else infos[0]
+            if chain:
+                text.append(" · chain: " + " → ".join(i.kind.value for i in infos))
+            else:
+                text.append(f" · {info.kind.value}")
+            text.append(f" · {human_size(info.size)} · sha256:{info.sha256[:8]}")
         elif self.load_error is not None:
             text.append(" · not loaded", "red")
         else:
@@ -694,6 +764,23 @@ class BenchView(Vertical):
         if self._watch_note:
             text.append(f" · {self._watch_note}", "yellow")
         return text
+
+    def steps_text(self) -> Text:
+        """``step 1/2 quake-filter ▸ 2/2 quake-line``, the inspected step marked."""
+        count = len(self.spec.steps)
+        shown = self._shown_step()
+        text = Text("step ")
+        for index, step in enumerate(self.spec.steps):
+            if index:
+                text.append(" ▸ ", "dim")
+            name = Path(step.module).name if step.is_path else step.module
+            style = "bold reverse" if index == shown else "dim"
+            text.append(f"{index + 1}/{count} {name}", style)
+        return text
+
+    def _shown_step(self) -> int:
+        """Index of the step whose output the Output pane shows."""
+        return len(self.spec.steps) - 1 if self.step is None else self.step
 
     def set_watch_note(self, note: str) -> None:
         """Show watch state details (last reload, latency, warnings) in the header."""
@@ -977,6 +1064,12 @@ class BenchView(Vertical):
         else:
             self.output_view.focus()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # The step keys are in the footer only when there are steps to pick.
+        if action == "step":
+            return self.loaded is not None and len(self.loaded.modules) > 1
+        return True
+
     def action_step(self, delta: int) -> None:
         """Inspect the output after another step of the chain."""
         if self.loaded is None or len(self.loaded.modules) < 2:
@@ -990,6 +1083,7 @@ class BenchView(Vertical):
         self.output_view.show_window(None, self.input_view.line_count(), self._kind())
         self.schedule_window(0)
         self._refresh_titles()
+        self._refresh_header()
 
     def action_edit_params(self) -> None:
         """Open the params form for this bench."""

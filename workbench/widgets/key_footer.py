@@ -72,8 +72,9 @@ class KeyFooter(Footer):
         return kept
 
     def _rank(self, action: str) -> int:
-        if action in self.priority:
-            return self.priority.index(action)
+        name = action.split("(")[0]
+        if name in self.priority:
+            return self.priority.index(name)
         return len(self.priority)
 
     def _width(self, binding: Binding) -> int:

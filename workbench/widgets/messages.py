@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from textual.message import Message
+from textual.widget import Widget
 
-from workbench.bench import LoadedChain, TopicRunProgress, TopicRunSummary, WindowResult
+from workbench.bench import (
+    LoadedChain,
+    StepSpec,
+    TopicRunProgress,
+    TopicRunSummary,
+    WindowResult,
+)
 
 
 class ModulesLoaded(Message):
@@ -79,3 +86,28 @@ class WatchEnded(Message):
     def __init__(self, error: str | None) -> None:
         super().__init__()
         self.error = error
+
+
+class StepsLoaded(Message):
+    """A changed chain's modules loaded and set up (or failed to, with the reason)."""
+
+    def __init__(
+        self,
+        steps: list[StepSpec],
+        modules: list[object] | None,
+        note: str,
+        error: str | None,
+    ) -> None:
+        super().__init__()
+        self.steps = steps
+        self.modules = modules
+        self.note = note
+        self.error = error
+
+
+class StepsChanged(Message):
+    """A bench now runs another chain; its tab title and the session follow."""
+
+    def __init__(self, bench: Widget) -> None:
+        super().__init__()
+        self.bench = bench

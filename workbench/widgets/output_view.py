@@ -92,6 +92,11 @@ class OutputView(RecordView):
                 lines.extend((index, child) for child in range(len(children)))
         return lines
 
+    @property
+    def attributes_rows(self) -> bool:
+        """True when lines belong to rows of the current window, not to a stream."""
+        return self.mode != STREAM
+
     def line_count(self) -> int:
         if self.mode == ALIGNED:
             return self.input_count
@@ -145,13 +150,29 @@ class OutputView(RecordView):
             return Text(self.placeholder, style=self.style_of("dim"))
         position = index - window.start
         if position in window.outputs:
-            return self._output_text(window.outputs[position])
-        if window.error_index is not None and position == window.error_index:
-            hint = window.error.hint if window.error else "failed"
-            return Text(f"✗ error: {hint}", style=self.style_of("error"))
-        if window.failure is not None:
-            return Text("✗ failed", style=self.style_of("error"))
-        return Text("· not processed", style=self.style_of("dim"))
+            text = self._output_text(window.outputs[position])
+        elif window.row_failed(position):
+            text = Text(self._problem_mark(window), style=self.style_of("error"))
+        elif window.failure is not None and window.error_index is None:
+            text = Text("✗ failed", style=self.style_of("error"))
+        else:
+            text = Text("· not processed", style=self.style_of("dim"))
+        return self._with_log_mark(text, window, position)
+
+    def _problem_mark(self, window: WindowResult) -> str:
+        if window.error is not None:
+            return f"✗ error: {window.error.hint}"
+        reason = (window.failure or "").splitlines()[0]
+        return f"✗ failed here: {reason}" if reason else "✗ failed here"
+
+    def _with_log_mark(self, text: Text, window: WindowResult, position: int) -> Text:
+        # What the module wrote for this record is in its detail view (Enter).
+        logs = window.row_logs(position)
+        if logs:
+            lines = sum(len(log.splitlines()) for log in logs)
+            noun = "line" if lines == 1 else "lines"
+            text.append(f"  ✎ {lines} log {noun}", self.style_of("key"))
+        return text
 
     def _output_text(self, outputs: list[OutputRecord]) -> Text:
         kind = self.kind
@@ -175,12 +196,18 @@ class OutputView(RecordView):
         outputs = self._outputs_of(row)
         if child < 0:
             text = Text(f"▾ {self._row_offset(row):>7} ", self.style_of("offset"))
-            if outputs is None:
+            window = self.window
+            position = row - window.start if window is not None else -1
+            if window is not None and window.row_failed(position):
+                text.append(self._problem_mark(window), self.style_of("error"))
+            elif outputs is None:
                 text.append("error or not processed", self.style_of("error"))
             else:
                 count = len(outputs)
                 label = "child" if count == 1 else "children"
                 text.append(f"→ {count:,} {label}", self.style_of("dim"))
+            if window is not None and 0 <= position < len(window.rows):
+                self._with_log_mark(text, window, position)
             return text
         record = (outputs or [])[child]
         text = Text("    ")

@@ -1,0 +1,299 @@
+"""Chains in the TUI: opened from a transforms file or the shell, edited by hand."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pytest
+from textual.command import CommandPalette
+from textual.pilot import Pilot
+from textual.widgets import Input, Static, Tab
+
+from tests.conftest import RunSmartbench
+from tests.tui.helpers import (
+    TEST_CONFIG,
+    bench_spec,
+    current_bench,
+    make_app,
+    make_topic,
+    screen_text,
+    wait_for,
+    wait_for_text,
+    wasm_file,
+)
+from workbench.app import SmartbenchApp
+from workbench.bench import BenchSpec, StepSpec
+from workbench.engine.broker import Broker
+from workbench.engine.registry import Registry
+from workbench.screens import FormScreen
+from workbench.session import Session, load_session
+
+FRUIT = ["apple", "kiwi", "banana", "fig", "grape", "plum", "mango"]
+
+
+def transforms_file(folder: Path, text: str) -> Path:
+    """``transforms.yaml`` in ``folder`` holding ``text``."""
+    path = folder / "transforms.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+async def open_form(pilot: Pilot[int], words: str) -> FormScreen:
+    """Pick a palette entry by typing ``words``; the form it opens."""
+    app = pilot.app
+    await pilot.press("ctrl+p")
+    await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), "palette")
+    await pilot.press(*words)
+    await wait_for_text(pilot, words.capitalize())
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the form")
+    assert isinstance(app.screen, FormScreen)
+    return app.screen
+
+
+def notes(app: SmartbenchApp) -> str:
+    """Every notification the app has shown, one a line."""
+    return "\n".join(str(n.message) for n in app._notifications)
+
+
+def form_error(form: FormScreen) -> str:
+    """What the form says is wrong."""
+    return str(form.query_one("#form-error", Static).render())
+
+
+async def test_a_transforms_file_opens_as_a_chain_bench_from_the_palette(
+    workspace: Path,
+    broker: Broker,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    make_topic(broker, "fruit", FRUIT)
+    wasm_file(tmp_path, "filter")
+    wasm_file(tmp_path, "map")
+    path = transforms_file(
+        tmp_path,
+        "transforms:\n"
+        "  - uses: ./filter.wasm\n"
+        "    with: {contains: i}\n"
+        "  - uses: map.wasm\n",
+    )
+    monkeypatch.chdir(tmp_path)
+    app = make_app(workspace, broker, [])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        form = await open_form(pilot, "open transforms")
+        prefilled = form.query_one("#field-file", Input).value
+        await pilot.press("enter")
+        await wait_for_text(pilot, "step 1/2 filter.wasm ▸ 2/2 map.wasm")
+        await wait_for_text(pilot, "KIWI")
+        bench = current_bench(app)
+        header = bench.header_text()
+        await pilot.press("left_square_bracket")
+        await wait_for_text(pilot, "✓ kiwi")
+        inspected = bench.steps_text()
+
+    assert prefilled == str(path)
+    assert "· chain: filter → map" in header.plain
+    assert _marked(header) == "2/2 map.wasm"
+    assert _marked(inspected) == "1/2 filter.wasm"
+    steps = load_session(workspace).benches[0].steps
+    assert [(Path(s.module).name, s.params) for s in steps] == [
+        ("filter.wasm", {"contains": "i"}),
+        ("map.wasm", {}),
+    ]
+
+
+def _marked(text: object) -> str:
+    """The part of a header drawn reversed: the inspected step."""
+    from rich.text import Text
+
+    assert isinstance(text, Text)
+    return "".join(
+        text.plain[span.start : span.end]
+        for span in text.spans
+        if "reverse" in str(span.style)
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (None, "No such file or directory"),
+        ("transforms:\n  - uses: a.wasm\n   with: x\n", "line 3"),
+        ("transforms:\n  - uses: nope\n", "smartmodule nope not found"),
+    ],
+    ids=["missing", "yaml-error", "unknown-module"],
+)
+async def test_a_broken_transforms_file_is_said_in_the_form_and_nothing_changes(
+    content: str | None,
+    expected: str,
+    workspace: Path,
+    broker: Broker,
+    tmp_path: Path,
+) -> None:
+    make_topic(broker, "fruit", FRUIT)
+    path = tmp_path / "chain.yaml"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    app = make_app(workspace, broker, [bench_spec(wasm_file(tmp_path, "map"), "fruit")])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "APPLE")
+        form = await open_form(pilot, "open transforms")
+        form.query_one("#field-file", Input).value = str(path)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: bool(form_error(form)), "the form's error")
+        error = form_error(form)
+        typed = form.query_one("#field-file", Input).value
+        still_open = app.screen is form
+        benches = len(app.benches())
+
+    assert expected in error
+    assert typed == str(path)
+    assert still_open and benches == 1
+
+
+async def test_steps_are_added_and_removed_by_hand_and_a_bad_one_changes_nothing(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "fruit", FRUIT)
+    filter_path = wasm_file(tmp_path, "filter")
+    map_path = wasm_file(tmp_path, "map")
+    app = make_app(workspace, broker, [bench_spec(filter_path, "fruit")])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "4 kept / 7")
+        bench = current_bench(app)
+
+        form = await open_form(pilot, "add step")
+        form.query_one("#field-module", Input).value = "nope"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: bool(form_error(form)), "the form's error")
+        unknown = form_error(form)
+        form.query_one("#field-module", Input).value = str(filter_path)
+        form.query_one("#field-params", Input).value = "contains="
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "The chain is unchanged" in notes(app), "note")
+        bad_init = notes(app)
+        after_bad_init = len(bench.spec.steps)
+
+        form = await open_form(pilot, "add step")
+        form.query_one("#field-module", Input).value = str(map_path)
+        await pilot.press("enter")
+        await wait_for_text(pilot, "step 1/2 filter.wasm ▸ 2/2 map.wasm")
+        await wait_for_text(pilot, "APPLE")
+        tab_title = str(app.query(Tab).first().label)
+        saved = [Path(s.module).name for s in load_session(workspace).benches[0].steps]
+
+        form = await open_form(pilot, "remove step")
+        suggested = form.query_one("#field-step", Input).value
+        await pilot.press("enter")
+        await wait_for_text(pilot, "4 kept / 7")
+        remaining = [Path(s.module).name for s in bench.spec.steps]
+
+    assert unknown == "smartmodule nope not found"
+    assert "init of filter.wasm failed: param `contains` must not be empty" in bad_init
+    assert after_bad_init == 1
+    assert tab_title == "filter.wasm +1"
+    assert saved == ["filter.wasm", "map.wasm"]
+    assert suggested == "2"
+    assert remaining == ["filter.wasm"]
+
+
+async def test_a_registered_module_joins_a_chain_by_name(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "fruit", FRUIT)
+    registry = Registry.open(workspace)
+    try:
+        registry.create("shout", wasm_file(tmp_path, "map"))
+    finally:
+        registry.close()
+    app = make_app(
+        workspace, broker, [bench_spec(wasm_file(tmp_path, "filter"), "fruit")]
+    )
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "4 kept / 7")
+        form = await open_form(pilot, "add step")
+        form.query_one("#field-module", Input).value = "shout"
+        await pilot.press("enter")
+        await wait_for_text(pilot, "2/2 shout")
+        await wait_for_text(pilot, "BANANA")
+
+
+def chain_start(**values: object) -> argparse.Namespace:
+    """What `smartbench -t …` / `--transforms-line …` parse to."""
+    defaults: dict[str, object] = {
+        "path": None,
+        "transforms": None,
+        "transforms_line": [],
+        "topic": None,
+    }
+    return argparse.Namespace(**{**defaults, **values})
+
+
+async def test_the_shell_opens_a_chain_from_transforms_lines(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "fruit", FRUIT)
+    lines = [
+        json.dumps(
+            {"uses": str(wasm_file(tmp_path, "filter")), "with": {"contains": "g"}}
+        ),
+        json.dumps({"uses": str(wasm_file(tmp_path, "map"))}),
+    ]
+    start = chain_start(transforms_line=lines, topic="fruit")
+    session = Session(existed=True)
+    app = SmartbenchApp(workspace, broker, TEST_CONFIG, session, start_command=start)
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "step 1/2 filter.wasm ▸ 2/2 map.wasm")
+        await wait_for_text(pilot, "MANGO")
+        bench = current_bench(app)
+
+    assert bench.spec.topic == "fruit"
+    assert bench.spec.steps[0].params == {"contains": "g"}
+
+
+async def test_the_shell_says_an_unknown_module_of_a_chain_in_the_app(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "fruit", FRUIT)
+    path = transforms_file(tmp_path, "transforms:\n  - uses: nope\n")
+    start = chain_start(transforms=str(path))
+    session = Session(
+        benches=[BenchSpec([StepSpec(str(wasm_file(tmp_path, "map")))], "fruit")],
+        existed=True,
+    )
+    app = SmartbenchApp(workspace, broker, TEST_CONFIG, session, start_command=start)
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: "smartmodule nope" in notes(app), "the error")
+        error = notes(app)
+        benches = len(app.benches())
+        text = screen_text(app)
+
+    assert "smartmodule nope not found" in error
+    assert benches == 1
+    assert "APPLE" in text
+
+
+def test_a_broken_transforms_file_fails_in_the_shell_before_the_app(
+    run_smartbench: RunSmartbench, tmp_path: Path
+) -> None:
+    path = transforms_file(tmp_path, "transforms:\n  - uses: a.wasm\n   with: x\n")
+
+    broken = run_smartbench("-t", path)
+    missing = run_smartbench("--transforms-file", tmp_path / "none.yaml")
+    both = run_smartbench("x.wasm", "-t", path)
+
+    assert broken.returncode == 2
+    assert "unable to process `transforms` argument" in broken.stderr.decode()
+    assert "line 3" in broken.stderr.decode()
+    assert missing.returncode == 2
+    assert "No such file or directory" in missing.stderr.decode()
+    assert both.returncode == 2
+    assert "give one of PATH.wasm, -t FILE or --transforms-line" in both.stderr.decode()
