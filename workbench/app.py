@@ -649,7 +649,7 @@ class SmartbenchApp(App[int]):
                 check_module_name(values.get("name", "").strip())
             elif name == "params":
                 parse_params(values.get("params", "").split(","))
-            elif name in ("open-transforms", "add-step", "remove-step"):
+            elif name in ("open-transforms", "add-step", "remove-step", "step"):
                 self._chain_problem(name, values)
         except SmartbenchError as error:
             return error.message
@@ -806,7 +806,7 @@ class SmartbenchApp(App[int]):
 
     def _command_remove_step(self, values: dict[str, str]) -> None:
         bench = self._require_bench()
-        index = _step_index(values.get("step", ""), len(bench.spec.steps))
+        index = _removable_step(values.get("step", ""), len(bench.spec.steps))
         removed = bench.spec.steps[index]
         steps = [s for i, s in enumerate(bench.spec.steps) if i != index]
         bench.change_steps(steps, f"step {index + 1} ({removed.module}) removed")
@@ -831,9 +831,16 @@ class SmartbenchApp(App[int]):
             check_modules(steps, self._is_registered)
         elif name == "add-step":
             self._typed_step(values)
+        elif name == "remove-step":
+            bench = self._require_bench()
+            _removable_step(values.get("step", ""), len(bench.spec.steps))
         else:
             bench = self._require_bench()
             _step_index(values.get("step", ""), len(bench.spec.steps))
+
+    def _command_step(self, values: dict[str, str]) -> None:
+        bench = self._require_bench()
+        bench.show_step(_step_index(values.get("step", ""), len(bench.spec.steps)))
 
     def _is_registered(self, name: str) -> bool:
         if name in {known for known, _ in self.scan.modules}:
@@ -857,9 +864,11 @@ class SmartbenchApp(App[int]):
             return {"file": str(found or "")}
         if name == "add-step":
             return {"module": "", "params": "", "aggregate_initial": ""}
-        if name == "remove-step":
-            bench = self.bench
-            return {"step": str(len(bench.spec.steps)) if bench else ""}
+        bench = self.bench
+        if name == "remove-step" and bench is not None:
+            return {"step": str(len(bench.spec.steps))}
+        if name == "step" and bench is not None:
+            return {"step": str(bench.shown_step() + 1)}
         return {}
 
     def _command_topic(self, values: dict[str, str]) -> None:
@@ -1196,10 +1205,15 @@ def _param_items(text: str) -> list[str]:
     return [item for item in text.replace("\n", ",").split(",") if item.strip()]
 
 
-def _step_index(text: str, count: int) -> int:
-    """The 0-based index of step number ``text`` (empty: the last) of ``count``."""
+def _removable_step(text: str, count: int) -> int:
+    """The 0-based index of step number ``text``, when one can be removed."""
     if count < 2:
         raise UsageError("a bench keeps at least one module; close it instead")
+    return _step_index(text, count)
+
+
+def _step_index(text: str, count: int) -> int:
+    """The 0-based index of step number ``text`` (empty: the last) of ``count``."""
     chosen = text.strip() or str(count)
     if not chosen.isdigit() or not 1 <= int(chosen) <= count:
         raise UsageError(f"step {chosen!r}: choose a number from 1 to {count}")

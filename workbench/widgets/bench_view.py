@@ -743,7 +743,7 @@ class BenchView(Vertical):
             text.append(self.spec.steps[0].module, "bold")
         if self.loaded is not None:
             infos = self.loaded.infos
-            info = infos[self._shown_step()] if chain else infos[0]
+            info = infos[self.shown_step()] if chain else infos[0]
             if chain:
                 text.append(" · chain: " + " → ".join(i.kind.value for i in infos))
             else:
@@ -768,7 +768,7 @@ class BenchView(Vertical):
     def steps_text(self) -> Text:
         """``step 1/2 quake-filter ▸ 2/2 quake-line``, the inspected step marked."""
         count = len(self.spec.steps)
-        shown = self._shown_step()
+        shown = self.shown_step()
         text = Text("step ")
         for index, step in enumerate(self.spec.steps):
             if index:
@@ -778,7 +778,7 @@ class BenchView(Vertical):
             text.append(f"{index + 1}/{count} {name}", style)
         return text
 
-    def _shown_step(self) -> int:
+    def shown_step(self) -> int:
         """Index of the step whose output the Output pane shows."""
         return len(self.spec.steps) - 1 if self.step is None else self.step
 
@@ -1077,8 +1077,12 @@ class BenchView(Vertical):
             return
         last = len(self.loaded.modules) - 1
         current = last if self.step is None else self.step
-        chosen = max(0, min(last, current + delta))
-        self.step = None if chosen == last else chosen
+        self.show_step(max(0, min(last, current + delta)))
+
+    def show_step(self, index: int) -> None:
+        """Show the output after step ``index`` (0-based) of the chain."""
+        last = len(self.spec.steps) - 1
+        self.step = None if index >= last else index
         self.window = None
         self.output_view.show_window(None, self.input_view.line_count(), self._kind())
         self.schedule_window(0)
