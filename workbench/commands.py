@@ -723,6 +723,23 @@ APP_COMMANDS: tuple[Command, ...] = (
         ),
     ),
     Command(
+        path=("app", "step"),
+        summary="show the output after one step of the bench's chain",
+        usage="smartbench app step [STEP]",
+        description="Show the output after one step of the bench's chain ([ and ] "
+        "step back and forth); the header highlights the step shown.",
+        handler=APP_HANDLER,
+        in_app=True,
+        arguments=(
+            arg(
+                "step",
+                help="the step's number, 1 for the first (default: the last)",
+                nargs="?",
+                default="",
+            ),
+        ),
+    ),
+    Command(
         path=("app", "topic"),
         summary="switch the bench's input topic",
         usage="smartbench app topic TOPIC [--key-separator SEP]",
@@ -900,7 +917,7 @@ def build_parser(commands: Iterable[Command] | None = None) -> argparse.Argument
         prog="smartbench",
         description="A workbench for Fluvio SmartModules: run, test and watch "
         "modules on an embedded broker. With no command, opens the TUI: "
-        "smartbench [PATH.wasm] [--topic T].",
+        "smartbench [PATH.wasm | -t FILE | --transforms-line JSON] [--topic T].",
         allow_abbrev=False,
     )
     _workspace_argument().add_to(parser)

@@ -93,11 +93,17 @@ async def test_a_transforms_file_opens_as_a_chain_bench_from_the_palette(
         await pilot.press("left_square_bracket")
         await wait_for_text(pilot, "✓ kiwi")
         inspected = bench.steps_text()
+        footer_keys = screen_text(app).splitlines()[-1]
+        app.apply_command("step", {"step": "2"})
+        await wait_for_text(pilot, "KIWI")
+        back_to_last = bench.steps_text()
 
     assert prefilled == str(path)
     assert "· chain: filter → map" in header.plain
     assert _marked(header) == "2/2 map.wasm"
     assert _marked(inspected) == "1/2 filter.wasm"
+    assert "[ Prev step" in footer_keys and "] Next step" in footer_keys
+    assert _marked(back_to_last) == "2/2 map.wasm"
     steps = load_session(workspace).benches[0].steps
     assert [(Path(s.module).name, s.params) for s in steps] == [
         ("filter.wasm", {"contains": "i"}),

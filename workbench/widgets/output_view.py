@@ -40,7 +40,8 @@ class OutputView(RecordView):
         "The module's output. Filters mark each input kept or dropped (h hides "
         "dropped records); maps line up with their input; array-map children sit "
         "under the record that produced them; aggregates show the running "
-        "accumulator. Enter opens the record."
+        "accumulator. ✎ marks a record the module wrote a log for, ✗ the one that "
+        "made it fail. Enter opens the record with its log and error."
     )
 
     def __init__(self, *, id: str | None = None) -> None:
