@@ -28,7 +28,6 @@ from textual.containers import Horizontal
 from textual.events import DescendantFocus
 from textual.message import Message
 from textual.widgets import (
-    Footer,
     Header,
     Input,
     Static,
@@ -57,6 +56,7 @@ from workbench.screens import (
 )
 from workbench.session import Session, load_session, save_session
 from workbench.widgets.bench_view import BenchView
+from workbench.widgets.key_footer import KeyFooter
 from workbench.widgets.messages import BenchChanged, StepsChanged
 from workbench.widgets.output_view import OutputView
 from workbench.widgets.record_view import InputView, RecordView
@@ -73,6 +73,23 @@ APP_GROUP = "app"
 DEFAULT_MODULE = "quake-filter"
 DEFAULT_TOPIC = "earthquakes"
 THEMES = ("textual-dark", "textual-light")
+FOOTER_PRIORITY = (
+    "quit",
+    "help",
+    "run_topic",
+    "edit_params",
+    "switch_topic",
+    "toggle_scratch",
+    "leave",
+    "step",
+    "open_module",
+    "next_bench",
+    "previous_bench",
+    "promote",
+    "toggle_sidebar",
+)
+"""The footer's keys from the most to the least useful; narrow ones drop the last."""
+BENCH_SWITCH_ACTIONS = ("next_bench", "previous_bench")
 
 
 @dataclass(frozen=True)
@@ -132,8 +149,10 @@ class PaletteCommands(Provider):
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for command in app_commands():
-            label = _palette_label(command)
-            score = matcher.match(label)
+            label = command_title(command)
+            # The shell's words find it too: `topic create` as well as its title.
+            words = " ".join(w for w in command.path if w != APP_GROUP)
+            score = max(matcher.match(label), matcher.match(words))
             if score > 0:
                 yield Hit(
                     score,
@@ -145,15 +164,79 @@ class PaletteCommands(Provider):
     async def discover(self) -> Hits:
         for command in app_commands():
             yield DiscoveryHit(
-                _palette_label(command),
+                command_title(command),
                 _opener(self.app, command),
                 help=command.summary,
             )
 
 
-def _palette_label(command: Command) -> str:
-    words = command.path[1:] if command.path[0] == APP_GROUP else command.path
-    return " ".join(words).replace("-", " ").capitalize()
+class BenchCommands(Provider):
+    """Palette entries that move between the open benches or close one."""
+
+    def _entries(self) -> list[tuple[str, Callable[[], None], str]]:
+        app = self.app
+        if not isinstance(app, SmartbenchApp):
+            return []
+        entries: list[tuple[str, Callable[[], None], str]] = [
+            ("Next bench", app.action_next_bench, "select the tab to the right"),
+            ("Previous bench", app.action_previous_bench, "select the tab to the left"),
+            ("Close bench", app.action_close_bench, "close the selected bench"),
+        ]
+        for number, bench in enumerate(app.benches(), start=1):
+            title = f"Go to bench {number}: {bench.spec.title}"
+            entries.append((title, _selector(app, bench), bench.describe_input()))
+        return entries
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for label, callback, help_text in self._entries():
+            score = matcher.match(label)
+            if score > 0:
+                yield Hit(score, matcher.highlight(label), callback, help=help_text)
+
+    async def discover(self) -> Hits:
+        for label, callback, help_text in self._entries():
+            yield DiscoveryHit(label, callback, help=help_text)
+
+
+def _selector(app: SmartbenchApp, bench: BenchView) -> Callable[[], None]:
+    def select() -> None:
+        app.select_bench(bench)
+
+    return select
+
+
+FORM_TITLES: dict[tuple[str, ...], str] = {
+    ("app", "open"): "Open a module",
+    ("app", "topic"): "Input topic",
+    ("app", "run"): "Run the whole topic",
+    ("app", "params"): "Params and initial value",
+    ("app", "promote"): "Promote to a registered module",
+    ("app", "watch"): "Watch the module file",
+    ("app", "export"): "Export the run's output",
+    ("app", "produce"): "Produce a record",
+    ("app", "theme"): "Theme",
+    ("app", "abi"): "ABI version",
+}
+"""Titles that read better than the command's words."""
+
+PROPER_WORDS = {"abi": "ABI", "smartmodule": "SmartModule", "json": "JSON"}
+PLURAL_VERBS = ("list", "delete")
+"""Verbs whose CLI command takes or shows several things."""
+
+
+def command_title(command: Command) -> str:
+    """How a palette entry and its form's title name ``command``."""
+    title = FORM_TITLES.get(command.path)
+    if title is not None:
+        return title
+    words = [PROPER_WORDS.get(w, w) for w in command.path if w != APP_GROUP]
+    if len(words) == 2 and command.path[0] != APP_GROUP:
+        # `topic create` reads as "Create topic"; `topic list` as "List topics".
+        noun, verb = words
+        words = [verb, noun + ("s" if verb in PLURAL_VERBS else "")]
+    text = " ".join(words).replace("-", " ")
+    return text[:1].upper() + text[1:]
 
 
 def _opener(app: App[Any], command: Command) -> Callable[[], None]:
@@ -169,7 +252,7 @@ class SmartbenchApp(App[int]):
 
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "smartbench"
-    COMMANDS: ClassVar[set[Any]] = {*App.COMMANDS, PaletteCommands}
+    COMMANDS: ClassVar[set[Any]] = {*App.COMMANDS, PaletteCommands, BenchCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
         Binding("f1", "help", "Help", id="help"),
@@ -182,6 +265,13 @@ class SmartbenchApp(App[int]):
         Binding("a", "abi_version", "ABI", show=False, id="abi"),
         Binding("ctrl+t", "toggle_theme", "Theme", show=False, id="theme"),
         Binding("ctrl+w", "close_bench", "Close", show=False, id="close"),
+        # Ctrl+PageUp/PageDown reach the app through xterm and tmux alike (and
+        # outrank the panes' sideways paging); < and > are for terminals that keep
+        # those keys to themselves, and type as themselves in text fields.
+        Binding("ctrl+pagedown", "next_bench", "Next bench", priority=True),
+        Binding("ctrl+pageup", "previous_bench", "Prev bench", priority=True),
+        Binding("greater_than_sign", "next_bench", "Next bench", id="next-bench"),
+        Binding("less_than_sign", "previous_bench", "Prev bench", id="prev-bench"),
     ]
 
     def __init__(
@@ -218,7 +308,7 @@ class SmartbenchApp(App[int]):
             yield Sidebar(id="sidebar")
             yield TabbedContent(id="benches")
         yield Static("Opening the workspace…", id="empty")
-        yield Footer()
+        yield KeyFooter(FOOTER_PRIORITY, skip=self._footer_skips)
 
     def on_mount(self) -> None:
         self.theme = self.session.theme if self.session.theme in THEMES else THEMES[0]
@@ -227,20 +317,22 @@ class SmartbenchApp(App[int]):
         )
         if self.size.width < 120:
             self.query_one("#sidebar").display = False
+        restored = []
         for spec in self.session.benches:
             bench = self.add_bench(spec, activate=False)
+            restored.append(bench)
             if spec.watch:
                 self.call_after_refresh(self._start_watch, bench)
-        self._select_saved_tab()
+        self._select_saved_tab(restored)
         self._update_empty()
         self._scan_workspace()
 
-    def _select_saved_tab(self) -> None:
-        panes = list(self.query(TabPane))
-        if panes:
-            index = min(max(self.session.active, 0), len(panes) - 1)
-            tabs = self.query_one("#benches", TabbedContent)
-            tabs.active = panes[index].id or ""
+    def _select_saved_tab(self, benches: list[BenchView]) -> None:
+        if benches:
+            index = min(max(self.session.active, 0), len(benches) - 1)
+            # The bench the last session ended on picks up where typing left off.
+            benches[index].prefer_editor = True
+            self.select_bench(benches[index])
 
     def rescan(self) -> None:
         """Read topics and modules again for the sidebar."""
@@ -319,7 +411,10 @@ class SmartbenchApp(App[int]):
         """Open a bench in a new tab."""
         self._bench_number += 1
         bench_id = f"bench-{self._bench_number}"
-        bench = BenchView(spec, self.services, bench_id)
+        # A scratch bench opened now is for typing; one restored from the session
+        # or reached later by switching tabs is not.
+        prefer_editor = activate and spec.topic is None
+        bench = BenchView(spec, self.services, bench_id, prefer_editor)
         pane = TabPane(spec.title, bench, id=f"pane-{self._bench_number}")
         tabs = self.query_one("#benches", TabbedContent)
         tabs.add_pane(pane)
@@ -348,6 +443,34 @@ class SmartbenchApp(App[int]):
         self.query_one("#empty").display = not has_benches
         self.query_one("#benches").display = has_benches
 
+    def _footer_skips(self, action: str) -> bool:
+        # Keys between benches earn their footer room once there are two.
+        return action in BENCH_SWITCH_ACTIONS and len(self.query(TabPane)) < 2
+
+    def select_bench(self, bench: BenchView) -> None:
+        """Make ``bench``'s tab the selected one (it may not be mounted yet)."""
+        number = (bench.id or "").removeprefix("bench-")
+        self.query_one("#benches", TabbedContent).active = f"pane-{number}"
+
+    def action_next_bench(self) -> None:
+        """Select the bench to the right (the first after the last)."""
+        self._select_relative(1)
+
+    def action_previous_bench(self) -> None:
+        """Select the bench to the left (the last before the first)."""
+        self._select_relative(-1)
+
+    def _select_relative(self, delta: int) -> None:
+        if len(self.screen_stack) > 1:
+            return  # a dialog is open over the benches
+        benches = self.benches()
+        current = self.bench
+        if len(benches) < 2 or current is None:
+            self.notify("only one bench is open; o opens another", timeout=3)
+            return
+        index = benches.index(current)
+        self.select_bench(benches[(index + delta) % len(benches)])
+
     def action_close_bench(self) -> None:
         """Close the selected bench (its temporary run topic goes with it)."""
         bench = self.bench
@@ -368,7 +491,7 @@ class SmartbenchApp(App[int]):
     def _tab_activated(self) -> None:
         bench = self.bench
         if bench is not None and bench.is_mounted:
-            bench.focus_input()
+            bench.restore_focus()
 
     @on(BenchChanged)
     def _bench_changed(self) -> None:
@@ -439,8 +562,8 @@ class SmartbenchApp(App[int]):
     def action_help(self) -> None:
         """Help for the focused widget and the keys that work here."""
         keys = [
-            (binding.key_display or key, binding.description)
-            for key, (_, binding, enabled, _) in self.screen.active_bindings.items()
+            (self.get_key_display(binding), binding.description)
+            for _, binding, enabled, _ in self.screen.active_bindings.values()
             if enabled and binding.description
         ]
         self.push_screen(HelpScreen(self.focused, sorted(keys)))
@@ -491,7 +614,7 @@ class SmartbenchApp(App[int]):
         def validate(values: dict[str, str]) -> str | None:
             return self._problem_with(name, values)
 
-        title = _palette_label(command)
+        title = command_title(command)
         form = FormScreen(title, fields, help_text, validate)
         self.push_screen(form, submitted)
 

@@ -208,7 +208,7 @@ async def test_a_registry_command_from_the_palette_runs_and_shows_its_output(
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for_text(pilot, "7 records")
         await pilot.press("ctrl+p", *"topic create")
-        await wait_for_text(pilot, "Topic create")
+        await wait_for_text(pilot, "Create topic")
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the form")
         await pilot.press(*"veggies", "enter")

@@ -18,8 +18,10 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.events import DescendantFocus
 from textual.reactive import reactive
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Input, ProgressBar, RichLog, Sparkline, Static, TextArea
 from textual.worker import Worker, get_current_worker
 
@@ -58,6 +60,7 @@ from workbench.widgets.messages import (
 )
 from workbench.widgets.output_view import ALIGNED, STREAM, OutputView
 from workbench.widgets.record_view import InputView, RecordView
+from workbench.widgets.scratch_editor import ScratchEditor
 
 if TYPE_CHECKING:
     from textual.timer import Timer
@@ -105,8 +108,10 @@ class BenchView(Vertical):
     HELP = (
         "A bench: Input on the left, the module's Output on the right.\n"
         "r runs the whole topic (Esc cancels), e edits params, s switches to "
-        "scratch input, n produces a record, f toggles tail, h hides dropped "
-        "records, l shows the module's log, / searches, [ and ] pick a chain step."
+        "scratch input (Esc leaves its editor, t goes back to a topic), n produces "
+        "a record, f toggles tail, h hides dropped records, l shows the module's "
+        "log, / searches, [ and ] pick a chain step. Ctrl+PageDown/PageUp (or > "
+        "and <) move between benches."
     )
 
     tail: reactive[bool] = reactive(True)
@@ -114,8 +119,16 @@ class BenchView(Vertical):
     hide_dropped: reactive[bool] = reactive(False)
     """Show only the records a filter kept (read from the whole-topic run)."""
 
-    def __init__(self, spec: BenchSpec, services: BenchServices, bench_id: str):
+    def __init__(
+        self,
+        spec: BenchSpec,
+        services: BenchServices,
+        bench_id: str,
+        prefer_editor: bool = False,
+    ):
         super().__init__(id=bench_id, classes="bench")
+        self.prefer_editor = prefer_editor
+        """Focus the scratch editor, not the Output pane, when first shown."""
         self.spec = spec
         self.services = services
         self._poll_timer: Timer | None = None
@@ -134,6 +147,7 @@ class BenchView(Vertical):
         self._window_timer: Timer | None = None
         self._watch_note = ""
         self._watcher: Any = None
+        self._last_focused: Widget | None = None
 
     # --- layout ---------------------------------------------------------------------
 
@@ -143,7 +157,7 @@ class BenchView(Vertical):
             with Vertical(classes="side input-side"):
                 yield Static(id="input-title", classes="pane-title")
                 yield InputView(self._make_source(), id="input")
-                yield TextArea(self.spec.scratch_text, id="scratch")
+                yield ScratchEditor(self.spec.scratch_text, id="scratch")
             with Vertical(classes="side output-side"):
                 yield Static(id="output-title", classes="pane-title")
                 yield OutputView(id="output")
@@ -168,15 +182,51 @@ class BenchView(Vertical):
         self._refresh_titles()
         self._refresh_header()
         self._load_modules()
-        self.focus_input()
+        if getattr(self.app, "bench", None) is self:
+            self.restore_focus()
         self._start_polling()
 
     def focus_input(self) -> None:
         """Focus the Input pane (or the scratch editor)."""
         if self.spec.topic is None:
-            self.query_one("#scratch", TextArea).focus()
+            self.scratch_editor.focus()
         else:
             self.input_view.focus()
+
+    def restore_focus(self) -> None:
+        """Focus what had it when the bench was last left, else a record pane.
+
+        A scratch bench gives its editor the focus only when it was there before
+        (or the bench was just opened for typing), so keys are not typed into it.
+        """
+        last = self._last_focused
+        if last is not None and last.is_attached and last.display:
+            last.focus()
+        elif self.spec.topic is not None:
+            self.input_view.focus()
+        elif self.prefer_editor:
+            self.scratch_editor.focus()
+        else:
+            self.output_view.focus()
+
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        self._last_focused = event.widget
+
+    @on(ScratchEditor.Left)
+    def _scratch_left(self, message: ScratchEditor.Left) -> None:
+        message.stop()
+        self.output_view.focus()
+
+    @property
+    def scratch_editor(self) -> ScratchEditor:
+        """The editor of scratch input (shown when the bench has no topic)."""
+        return self.query_one("#scratch", ScratchEditor)
+
+    def describe_input(self) -> str:
+        """What the bench reads, in a few words."""
+        if self.spec.topic is None:
+            return "on scratch input"
+        return f"on topic {self.spec.topic}"
 
     @property
     def input_view(self) -> InputView:
@@ -522,7 +572,8 @@ class BenchView(Vertical):
         search = self.query_one("#search", Input)
         if search.display:
             search.display = False
-            self.input_view.focus()
+            target: RecordView = getattr(self, "_search_target", self.input_view)
+            (target if target.display else self.output_view).focus()
             return
         self._cancel_topic_run()
 
@@ -974,24 +1025,31 @@ class BenchView(Vertical):
         panel.display = not panel.display
 
     def action_toggle_scratch(self) -> None:
-        """Switch the input between the topic and a scratch pane."""
+        """Type input by hand: switch to the scratch editor (t goes back)."""
         if self.spec.topic is None:
-            self.app.action_switch_topic()  # type: ignore[attr-defined]
+            self.scratch_editor.focus()
             return
-        self.set_input(None)
+        self.set_input(None, into_editor=True)
 
-    def set_input(self, topic: str | None) -> None:
-        """Use ``topic`` (None: scratch) as the input and recompute."""
+    def set_input(self, topic: str | None, into_editor: bool = False) -> None:
+        """Use ``topic`` (None: scratch) as the input and recompute.
+
+        The focus stays where it was unless it sat on the pane being hidden; it
+        enters the scratch editor only when ``into_editor`` asks for that.
+        """
         self._last_topic = self.spec.topic
         self.spec.topic = topic
-        scratch = self.query_one("#scratch", TextArea)
+        scratch = self.scratch_editor
+        hidden = self.input_view if topic is None else scratch
+        was_focused = self._last_focused is hidden or hidden.has_focus
         scratch.display = topic is None
         self.input_view.display = topic is not None
         self.input_view.set_source(self._make_source())
-        if topic is None:
+        if topic is None and into_editor:
             scratch.focus()
-        else:
-            self.input_view.focus()
+        elif was_focused:
+            target = self.output_view if topic is None else self.input_view
+            target.focus()
         self.new_records = 0
         self.tail = True
         self._start_polling()
@@ -1001,7 +1059,7 @@ class BenchView(Vertical):
     def action_switch_pane(self) -> None:
         """Move focus between the Input and Output panes."""
         if self.output_view.has_focus:
-            target = self.input_view if self.spec.topic else self.query_one("#scratch")
+            target = self.input_view if self.spec.topic else self.scratch_editor
             target.focus()
         else:
             self.output_view.focus()

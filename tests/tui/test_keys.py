@@ -1,0 +1,204 @@
+"""Keys a new user reaches for: moving between benches, leaving the scratch
+editor, where the focus goes after a dialog, and how forms are titled."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.command import CommandPalette
+from textual.widgets import Label
+
+from tests.tui.helpers import (
+    bench_spec,
+    current_bench,
+    make_app,
+    make_topic,
+    screen_text,
+    settle,
+    wait_for,
+    wait_for_text,
+    wasm_file,
+)
+from workbench.app import SmartbenchApp, command_title
+from workbench.commands import app_commands
+from workbench.engine.broker import Broker
+from workbench.screens import FormScreen, HelpScreen
+from workbench.session import Session
+from workbench.widgets.output_view import OutputView
+
+FRUIT = ["apple", "kiwi", "banana", "fig"]
+
+
+def _two_benches(workspace: Path, broker: Broker, tmp_path: Path) -> SmartbenchApp:
+    make_topic(broker, "fruit", FRUIT)
+    upper = bench_spec(wasm_file(tmp_path, "map"), "fruit")
+    kiwi = bench_spec(wasm_file(tmp_path, "filter"), "fruit", contains="i")
+    return make_app(workspace, broker, [upper, kiwi])
+
+
+def _selected_module(app: SmartbenchApp) -> str:
+    return Path(current_bench(app).spec.steps[0].module).stem
+
+
+async def test_keys_move_between_benches_and_wrap_around(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    app = _two_benches(workspace, broker, tmp_path)
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "4 records")
+        await settle(pilot)
+        first = _selected_module(app)
+        await pilot.press("ctrl+pagedown")
+        after_next = _selected_module(app)
+        footer = screen_text(app).splitlines()[-1]
+        await pilot.press("ctrl+pagedown")
+        wrapped = _selected_module(app)
+        await pilot.press("ctrl+pageup")
+        after_previous = _selected_module(app)
+        await pilot.press("less_than_sign")
+        after_less = _selected_module(app)
+        await pilot.press("greater_than_sign")
+        after_greater = _selected_module(app)
+
+    assert (first, after_next, wrapped) == ("map", "filter", "map")
+    assert (after_previous, after_less, after_greater) == ("filter", "map", "filter")
+    assert "^pgdn Next bench" in footer
+
+
+async def test_palette_goes_to_a_bench_by_name(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    app = _two_benches(workspace, broker, tmp_path)
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "4 records")
+        await pilot.press("ctrl+p")
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, CommandPalette), "the palette"
+        )
+        await pilot.press(*"go to bench 2")
+        await wait_for_text(pilot, "Go to bench 2: filter.wasm")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: _selected_module(app) == "filter", "bench 2")
+        await pilot.press("ctrl+p")
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, CommandPalette), "the palette"
+        )
+        await pilot.press(*"next bench", "enter")
+        await wait_for(pilot, lambda: _selected_module(app) == "map", "bench 1")
+
+
+async def test_f1_lists_the_keys_between_benches(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "fruit", FRUIT)
+    app = make_app(workspace, broker, [bench_spec(wasm_file(tmp_path, "map"), "fruit")])
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_text(pilot, "4 records")
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
+        text = screen_text(app)
+
+    for key, does in [("^pgdn", "Next bench"), (">", "Next bench")]:
+        assert any(key in line and does in line for line in text.splitlines())
+    assert any("^pgup" in line and "Prev bench" in line for line in text.splitlines())
+
+
+async def test_escape_leaves_the_scratch_editor_so_keys_work_again(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    app = make_app(workspace, broker, [bench_spec(wasm_file(tmp_path, "map"), None)])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "Input · scratch · 0 records")
+        bench = current_bench(app)
+        await pilot.press(*"pear")
+        await wait_for_text(pilot, "PEAR")
+        await pilot.press("escape")
+        focused_after_escape = app.focused
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "params")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, FormScreen), "back")
+        await pilot.press("s", *" plum")
+        await wait_for_text(pilot, "PEAR PLUM")
+        typed = bench.scratch_editor.text
+
+    assert isinstance(focused_after_escape, OutputView)
+    assert typed == "pear plum"
+
+
+async def test_a_dialog_gives_the_focus_back_not_to_the_editor(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    spec = bench_spec(wasm_file(tmp_path, "map"), None)
+    spec.scratch_text = "pear"
+    app = make_app(workspace, broker, [spec])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "PEAR")
+        await pilot.press("escape", "t")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "topic")
+        # The form offers scratch (the bench's input); Enter keeps it.
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, FormScreen), "back")
+        await settle(pilot)
+        focused_after_form = app.focused
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "params")
+        typed = current_bench(app).scratch_editor.text
+
+    assert isinstance(focused_after_form, OutputView)
+    assert typed == "pear"
+
+
+async def test_switching_to_a_scratch_bench_does_not_type_into_its_editor(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "fruit", FRUIT)
+    module = wasm_file(tmp_path, "map")
+    scratch = bench_spec(module, None)
+    scratch.scratch_text = "pear"
+    benches = [bench_spec(module, "fruit"), scratch, bench_spec(module, "fruit")]
+    session = Session(benches=benches, existed=True)
+    app = SmartbenchApp(workspace, broker, make_app(workspace, broker).config, session)
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "4 records")
+        await pilot.press("greater_than_sign")
+        await wait_for_text(pilot, "PEAR")
+        await pilot.press("greater_than_sign")
+        selected = app.benches().index(current_bench(app))
+        typed = app.benches()[1].scratch_editor.text
+
+    assert selected == 2
+    assert typed == "pear"
+
+
+def test_palette_titles_read_as_words_not_command_names() -> None:
+    titles = {command.path: command_title(command) for command in app_commands()}
+
+    assert titles[("app", "abi")] == "ABI version"
+    assert titles[("smartmodule", "list")] == "List SmartModules"
+    assert titles[("topic", "create")] == "Create topic"
+    for path, title in titles.items():
+        assert title[0].isupper(), path
+        for word in ("Abi", "Smartmodule", "Json", "Wasm"):
+            assert word not in title.split(), (path, title)
+
+
+async def test_the_abi_form_is_titled_abi_version(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "fruit", FRUIT)
+    app = make_app(workspace, broker, [bench_spec(wasm_file(tmp_path, "map"), "fruit")])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "4 records")
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the form")
+        title = app.screen.query_one(".dialog-title", Label).content
+
+    assert str(title) == "ABI version"

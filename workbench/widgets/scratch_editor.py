@@ -1,0 +1,30 @@
+"""The scratch editor: records typed by hand, one per line."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import TextArea
+
+
+class ScratchEditor(TextArea):
+    """A text area whose Esc hands the keyboard back to the bench."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "leave", "Leave editor", tooltip="Keys work again"),
+    ]
+    HELP = (
+        "Scratch input: one record per line (KEY<sep>value when the topic form sets "
+        "a key separator). The Output pane follows as you type; no topic is "
+        "written. Esc leaves the editor so single-letter keys work again; Tab "
+        "moves to the Output pane."
+    )
+
+    class Left(Message):
+        """Esc was pressed: the bench should take the focus elsewhere."""
+
+    def action_leave(self) -> None:
+        """Give the focus back to the bench."""
+        self.post_message(self.Left())
