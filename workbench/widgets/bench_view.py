@@ -515,9 +515,15 @@ class BenchView(Vertical):
         self._refresh_stats()
 
     def _show_window_diagnostics(self, result: WindowResult) -> None:
-        if result.failure is not None:
-            first = result.rows[0].offset if result.rows else 0
-            last = result.rows[-1].offset if result.rows else 0
+        first = result.rows[0].offset if result.rows else 0
+        last = result.rows[-1].offset if result.rows else 0
+        if result.failure is not None and result.error_index is not None:
+            culprit = result.rows[result.error_index].offset
+            self.show_error(
+                f"{result.failure}\n(caused by the record at offset {culprit}; "
+                "Enter on its Output line shows it)"
+            )
+        elif result.failure is not None:
             self.show_error(
                 f"{result.failure}\n(while processing offsets {first}–{last})"
             )
@@ -525,13 +531,12 @@ class BenchView(Vertical):
             self.show_error(result.error.render())
         else:
             self.show_error(None)
+        # The panel shows each batch's log with its offsets; what a single record
+        # made the module write sits under that record (✎, and its detail view).
         log_panel = self.query_one("#log-panel", RichLog)
         for row_index, text in result.logs:
             if row_index is None:
-                log_panel.write(f"[window {result.start}–{result.end - 1}] {text}")
-            else:
-                offset = result.rows[row_index].offset
-                log_panel.write(f"[offset {offset}] {text}")
+                log_panel.write(f"[batch {first}–{last}] {text}")
         if result.attribution_note:
             log_panel.write(result.attribution_note)
         for notice in result.notices:
