@@ -700,7 +700,12 @@ class BenchView(Vertical):
     def _show_run_diagnostics(
         self, summary: TopicRunSummary, logs_shown: int = 0
     ) -> None:
-        if summary.failure is not None and summary.failed_offsets is not None:
+        window = self.window
+        if window is not None and (window.failure or window.error):
+            # The window's panel names the very record on screen; the run's
+            # outcome is in the count and the stats line.
+            pass
+        elif summary.failure is not None and summary.failed_offsets is not None:
             first, last = summary.failed_offsets
             self.show_error(
                 f"{summary.failure}\n(while processing offsets {first}–{last})"
