@@ -905,10 +905,11 @@ class BenchView(Vertical):
         else:
             text.append(" · loading…")
         text.append(f" · ABI {self.spec.abi_version}")
-        params = self.spec.steps[-1].params
+        shown = self.spec.steps[min(self.shown_step(), len(self.spec.steps) - 1)]
+        params = shown.params
         if params:
             text.append(" · " + " ".join(f"-e {k}={v}" for k, v in params.items()))
-        initial = self.spec.steps[-1].initial
+        initial = shown.initial
         if initial:
             text.append(f" · initial {initial!r}")
         text.append(" · watch " + ("on" if self.spec.watch else "off"))
