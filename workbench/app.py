@@ -25,6 +25,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal
+from textual.css.query import NoMatches
 from textual.events import DescendantFocus
 from textual.message import Message
 from textual.widgets import (
@@ -57,7 +58,7 @@ from workbench.screens import (
 from workbench.session import Session, load_session, save_session
 from workbench.widgets.bench_view import BenchView
 from workbench.widgets.key_footer import KeyFooter
-from workbench.widgets.messages import BenchChanged, StepsChanged
+from workbench.widgets.messages import BenchChanged, StepsChanged, TopicGrew
 from workbench.widgets.output_view import OutputView
 from workbench.widgets.record_view import InputView, RecordView
 from workbench.widgets.sidebar import Sidebar, SidebarItem
@@ -72,6 +73,8 @@ log = logging.getLogger(__name__)
 APP_GROUP = "app"
 DEFAULT_MODULE = "quake-filter"
 DEFAULT_TOPIC = "earthquakes"
+COUNT_INTERVAL = 1.0
+"""Seconds between checks of the sidebar's topic record counts."""
 THEMES = ("textual-dark", "textual-light")
 FOOTER_PRIORITY = (
     "quit",
@@ -120,6 +123,14 @@ class WorkspaceScanned(Message):
     def __init__(self, scan: WorkspaceScan) -> None:
         super().__init__()
         self.scan = scan
+
+
+class TopicsCounted(Message):
+    """Fresh record counts of the workspace's topics, for the sidebar."""
+
+    def __init__(self, topics: list[tuple[str, int]]) -> None:
+        super().__init__()
+        self.topics = topics
 
 
 class TaskFinished(Message):
@@ -326,6 +337,8 @@ class SmartbenchApp(App[int]):
         self._select_saved_tab(restored)
         self._update_empty()
         self._scan_workspace()
+        if self.config.poll_topics:
+            self.set_interval(COUNT_INTERVAL, self._count_topics)
 
     def _select_saved_tab(self, benches: list[BenchView]) -> None:
         if benches:
@@ -345,11 +358,7 @@ class SmartbenchApp(App[int]):
             from workbench.workspace import Workspace
 
             Workspace(self.services.workspace, broker).ensure_samples()
-        topics = [
-            (t.name, t.records)
-            for t in broker.list_topics()
-            if not t.name.startswith("smartbench-run-")
-        ]
+        topics = _listed_topics(broker)
         registry = self.services.open_registry()
         try:
             modules = [(m.name, m.kind) for m in registry.list()]
@@ -357,12 +366,43 @@ class SmartbenchApp(App[int]):
             registry.close()
         self.post_message(WorkspaceScanned(WorkspaceScan(topics, modules)))
 
+    @on(TopicGrew)
+    def _topic_grew(self) -> None:
+        self._count_topics()
+
+    @work(thread=True, exclusive=True, group="count", exit_on_error=False)
+    def _count_topics(self) -> None:
+        # Topics grow from other processes too: counts follow without a rescan.
+        try:
+            topics = _listed_topics(self.services.broker)
+        except Exception:
+            log.exception("counting topic records")
+            return
+        self.post_message(TopicsCounted(topics))
+
+    @on(TopicsCounted)
+    def _topics_counted(self, message: TopicsCounted) -> None:
+        sidebar = self._sidebar()
+        if not self._scanned_once or sidebar is None:
+            return
+        if sidebar.update_counts(message.topics):
+            self.scan = WorkspaceScan(message.topics, self.scan.modules)
+        else:
+            self._scan_workspace()
+
+    def _sidebar(self) -> Sidebar | None:
+        # The main screen's, also while a dialog is on top; None while closing.
+        try:
+            return self.screen_stack[0].query_one(Sidebar)
+        except (NoMatches, IndexError):
+            return None
+
     @on(WorkspaceScanned)
     def _workspace_scanned(self, message: WorkspaceScanned) -> None:
         self.scan = message.scan
-        self.query_one(Sidebar).fill(
-            self.scan.topics, self.scan.modules, self.session.opened_paths
-        )
+        sidebar = self._sidebar()
+        if sidebar is not None:
+            sidebar.fill(self.scan.topics, self.scan.modules, self.session.opened_paths)
         if self._scanned_once:
             return
         self._scanned_once = True
@@ -599,6 +639,14 @@ class SmartbenchApp(App[int]):
     def open_command_form(self, command: Command) -> None:
         """A form for ``command``, prefilled from the current bench."""
         name = command.path[-1]
+        bench = self.bench
+        if _acts_on_bench(command) and bench is None:
+            title = command_title(command)
+            self.notify(
+                f"{title}: no bench is open; open a module first (o)",
+                severity="warning",
+            )
+            return
         prefill = {**self._prefill(), **self._chain_prefill(name)}
         fields = [_field_for(argument, prefill, name) for argument in command.arguments]
         help_text = (command.description or command.summary).capitalize()
@@ -608,6 +656,8 @@ class SmartbenchApp(App[int]):
                 return
             if command.path[0] == APP_GROUP:
                 self.apply_command(name, values)
+            elif command.path[-1] in DESTRUCTIVE_VERBS:
+                self._confirm_cli_command(command, values)
             else:
                 self._run_cli_command(command, values)
 
@@ -615,8 +665,26 @@ class SmartbenchApp(App[int]):
             return self._problem_with(name, values)
 
         title = command_title(command)
+        if _acts_on_bench(command) and bench is not None:
+            title += f" — {bench_label(bench)}"
         form = FormScreen(title, fields, help_text, validate)
         self.push_screen(form, submitted)
+
+    def _confirm_cli_command(self, command: Command, values: dict[str, str]) -> None:
+        # Deleting cannot be undone: name what goes and ask first.
+        names = _command_line(command, values)
+        targets = ", ".join(n for n in names if not n.startswith("-")) or "nothing"
+        things = "topics" if command.path[0] == "topic" else "SmartModules"
+        question = f"Delete {things}: {targets}?\nThis cannot be undone."
+        followed = [b.spec.title for b in self.benches() if b.spec.topic in names]
+        if command.path[0] == "topic" and followed:
+            question += f"\nBenches reading it: {', '.join(followed)}."
+
+        def answered(delete: bool | None) -> None:
+            if delete:
+                self._run_cli_command(command, values)
+
+        self.push_screen(ConfirmScreen(question, "Delete"), answered)
 
     @work(thread=True, group="task", exit_on_error=False)
     def _run_cli_command(self, command: Command, values: dict[str, str]) -> None:
@@ -649,6 +717,8 @@ class SmartbenchApp(App[int]):
                 check_module_name(values.get("name", "").strip())
             elif name == "params":
                 parse_params(values.get("params", "").split(","))
+            elif name == "export":
+                _export_target(values)
             elif name in ("open-transforms", "add-step", "remove-step", "step"):
                 self._chain_problem(name, values)
         except SmartbenchError as error:
@@ -676,8 +746,8 @@ class SmartbenchApp(App[int]):
                 "abi_version": str(spec.abi_version),
                 "key_separator": spec.key_separator,
                 "name": _suggest_name(spec.steps[0].module),
+                # One target only: a form with both would be refused as it stands.
                 "output_topic": f"{spec.title.split('.')[0]}-out".lower(),
-                "file": f"{spec.title.split('.')[0]}-out.jsonl",
             }
         )
         build = self.session.watch_builds.get(spec.steps[0].module, {})
@@ -1010,12 +1080,9 @@ class SmartbenchApp(App[int]):
         summary = bench.run_summary
         if summary is None or summary.output_topic is None:
             raise UsageError("run the whole topic first (r), then export its output")
-        output_topic = values.get("output_topic", "").strip()
-        file = values.get("file", "").strip()
-        if bool(output_topic) == bool(file):
-            raise UsageError("give either a topic name or a file, not both")
-        bench.exported = bool(output_topic) or bench.exported
-        self._export(summary.output_topic, output_topic or None, file or None)
+        output_topic, file = _export_target(values)
+        bench.exported = output_topic is not None or bench.exported
+        self._export(summary.output_topic, output_topic, file)
 
     @work(thread=True, group="task", exit_on_error=False)
     def _export(self, source: str, topic: str | None, file: str | None) -> None:
@@ -1119,6 +1186,42 @@ class SmartbenchApp(App[int]):
             bench.close()
         self.save()
         self.exit(0)
+
+
+def _listed_topics(broker: Broker) -> list[tuple[str, int]]:
+    """Topics and record counts for the sidebar, without runs' temporary topics."""
+    return [
+        (t.name, t.records)
+        for t in broker.list_topics()
+        if not t.name.startswith("smartbench-run-")
+    ]
+
+
+DESTRUCTIVE_VERBS = ("delete",)
+"""Palette commands that destroy something: they ask before running."""
+BENCHLESS_COMMANDS = ("open", "open-transforms", "theme")
+"""App commands that need no open bench."""
+
+
+def _acts_on_bench(command: Command) -> bool:
+    return command.path[0] == APP_GROUP and command.path[-1] not in BENCHLESS_COMMANDS
+
+
+def bench_label(bench: BenchView) -> str:
+    """``quake-filter on earthquakes``: which bench a form applies to."""
+    source = bench.spec.topic if bench.spec.topic is not None else "scratch input"
+    return f"{bench.spec.title} on {source}"
+
+
+def _export_target(values: dict[str, str]) -> tuple[str | None, str | None]:
+    """The export form's topic or file; exactly one must be given."""
+    output_topic = values.get("output_topic", "").strip()
+    file = values.get("file", "").strip()
+    if output_topic and file:
+        raise UsageError("give either a topic name or a file, not both")
+    if not output_topic and not file:
+        raise UsageError("give a topic name or a file to export to")
+    return output_topic or None, file or None
 
 
 def _field_for(argument: Any, prefill: dict[str, str], command: str) -> Field:

@@ -9,10 +9,11 @@ own wasmtime store, so no store is ever touched by two threads.
 from __future__ import annotations
 
 import bisect
+import threading
 import time
 from array import array
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -238,6 +239,28 @@ def load_step_module(step: StepSpec, registry: Any | None) -> Any:
     return registry.load(step.module)
 
 
+class BuildCounter:
+    """How many chains (and so ``init`` calls) a bench has built; any thread adds."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._count = 0
+
+    @property
+    def count(self) -> int:
+        """Chains built so far."""
+        return self._count
+
+    def add(self) -> None:
+        """Count one more build."""
+        with self._lock:
+            self._count += 1
+
+
+SetupKey = tuple[tuple[str, ...], tuple[tuple[tuple[str, str], ...], ...], int]
+"""What a chain's ``init`` depends on: module hashes, each step's params, ABI."""
+
+
 @dataclass
 class LoadedChain:
     """Compiled modules of a bench, shared read-only by the runs' own stores."""
@@ -246,6 +269,15 @@ class LoadedChain:
     modules: list[Any]
     limits: Limits = field(default_factory=Limits)
     """Memory and time budgets of every chain built from these modules."""
+    builds: BuildCounter = field(default_factory=BuildCounter)
+    """Counts every chain built from these modules (shared by a bench's reloads)."""
+
+    @property
+    def setup_key(self) -> SetupKey:
+        """Everything ``init`` sees: equal keys mean an equal ``init`` outcome."""
+        hashes = tuple(str(m.info.sha256) for m in self.modules)
+        params = tuple(tuple(sorted(s.params.items())) for s in self.spec.steps)
+        return hashes, params, self.spec.abi_version
 
     @property
     def infos(self) -> list[ModuleInfo]:
@@ -269,6 +301,7 @@ class LoadedChain:
         """A fresh chain (its own store) with ``init`` already run."""
         from workbench.engine.chain import Chain, StepConfig
 
+        self.builds.add()
         configs = []
         pairs = zip(self.spec.steps, self.modules, strict=True)
         for index, (step, module) in enumerate(pairs):
@@ -600,7 +633,10 @@ class TopicRunSummary:
     last_value: bytes = b""
     """Value of the last output record (an aggregate's accumulator)."""
     error: TransformError | None = None
+    """The record that failed; the run stopped there, the records before it count."""
     failure: str | None = None
+    failed_offsets: tuple[int, int] | None = None
+    """First and last offset of the batch whose call failed (with ``failure``)."""
     logs: list[tuple[int, int, str]] = field(default_factory=list)
     """(first offset, last offset, text) of each batch that wrote something."""
 
@@ -613,6 +649,7 @@ def run_topic(
     progress: Callable[[TopicRunProgress], None],
     output_topic: str | None = None,
     limits: Limits | None = None,
+    resume: TopicRunSummary | None = None,
 ) -> TopicRunSummary:
     """Run the chain over the whole input in batches, streaming output to ``write``.
 
@@ -624,17 +661,26 @@ def run_topic(
         progress: Called after each batch.
         output_topic: Name reported in the summary.
         limits: Memory and time budgets.
+        resume: A finished run's summary (a copy: it is extended in place) to
+            continue from its last row, for records appended since.
 
     Returns:
         Counters, where the output went, and aggregate checkpoints.
     """
     began = time.perf_counter()
     total = source.count()
-    summary = TopicRunSummary(0, 0, 0, 0, 0.0, output_topic, array("q"), [])
-    chain = loaded.build(None, limits)
+    summary = resume or TopicRunSummary(0, 0, 0, 0, 0.0, output_topic, array("q"), [])
     accumulator = _initial_accumulator(loaded)
+    override = None
+    if resume is not None and loaded.kind is ModuleKind.AGGREGATE:
+        # A fresh chain carries on from the accumulator the last run ended with;
+        # anything else a module keeps in its own memory starts over.
+        accumulator = resume.last_value if resume.records_out else accumulator
+        override = accumulator
+    chain = loaded.build(override, limits)
+    seconds_before = summary.seconds
 
-    for start in range(0, total, TOPIC_RUN_BATCH):
+    for start in range(summary.records_in, total, TOPIC_RUN_BATCH):
         if cancelled():
             summary.cancelled = True
             break
@@ -657,8 +703,18 @@ def run_topic(
         )
         if stop:
             break
-    summary.seconds = time.perf_counter() - began
+    summary.seconds = seconds_before + time.perf_counter() - began
     return summary
+
+
+def resumable_copy(summary: TopicRunSummary) -> TopicRunSummary:
+    """A copy of a finished run that :func:`run_topic` may extend from a worker."""
+    return replace(
+        summary,
+        source_offsets=array("q", summary.source_offsets),
+        checkpoints=list(summary.checkpoints),
+        logs=list(summary.logs),
+    )
 
 
 def _initial_accumulator(loaded: LoadedChain) -> bytes:
@@ -675,14 +731,21 @@ def _run_batch(
 ) -> bool:
     encoded, base_offset, base_timestamp = encode_rows(rows)
     processed: ProcessResult = chain.process(encoded, base_offset, base_timestamp)
-    summary.records_in += len(rows)
-    summary.bytes_in += sum(len(r.value) + len(r.key or b"") for r in rows)
     logs = _logs_of(processed)
     if logs:
         summary.logs.append((rows[0].offset, rows[-1].offset, logs))
     if processed.failure is not None:
+        # The whole call failed: nothing of this batch counts as processed.
         summary.failure = processed.failure
+        summary.failed_offsets = (rows[0].offset, rows[-1].offset)
         return True
+
+    done = rows
+    if processed.error is not None:
+        # The records after the failing one never ran, so they are not counted.
+        done = rows[: max(0, processed.error.offset - base_offset)]
+    summary.records_in += len(done)
+    summary.bytes_in += sum(len(r.value) + len(r.key or b"") for r in done)
 
     records = _output_records(processed.output) if processed.output else []
     known = not loaded.has_array_map

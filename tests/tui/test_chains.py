@@ -25,6 +25,7 @@ from tests.tui.helpers import (
 )
 from workbench.app import SmartbenchApp
 from workbench.bench import BenchSpec, StepSpec
+from workbench.commands import find_command
 from workbench.engine.broker import Broker
 from workbench.engine.registry import Registry
 from workbench.screens import FormScreen
@@ -56,6 +57,26 @@ async def open_form(pilot: Pilot[int], words: str) -> FormScreen:
 def notes(app: SmartbenchApp) -> str:
     """Every notification the app has shown, one a line."""
     return "\n".join(str(n.message) for n in app._notifications)
+
+
+async def command_form(pilot: Pilot[int], name: str) -> FormScreen:
+    """The form of app command ``name``, opened as its palette entry does."""
+    app = pilot.app
+    assert isinstance(app, SmartbenchApp)
+    command = find_command(["app", name])
+    assert command is not None
+    app.open_command_form(command)
+    await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the form")
+    assert isinstance(app.screen, FormScreen)
+    return app.screen
+
+
+async def submit_for_error(pilot: Pilot[int], form: FormScreen) -> str:
+    """Press Enter in ``form`` and wait for the error it shows next."""
+    before = form_error(form)
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: form_error(form) != before, "the form's error")
+    return form_error(form)
 
 
 def form_error(form: FormScreen) -> str:
@@ -123,41 +144,38 @@ def _marked(text: object) -> str:
     )
 
 
-@pytest.mark.parametrize(
-    ("content", "expected"),
-    [
-        (None, "No such file or directory"),
-        ("transforms:\n  - uses: a.wasm\n   with: x\n", "line 3"),
-        ("transforms:\n  - uses: nope\n", "smartmodule nope not found"),
-    ],
-    ids=["missing", "yaml-error", "unknown-module"],
-)
+BROKEN_FILES = {
+    "missing.yaml": (None, "No such file or directory"),
+    "bad-yaml.yaml": ("transforms:\n  - uses: a.wasm\n   with: x\n", "line 3"),
+    "unknown.yaml": ("transforms:\n  - uses: nope\n", "smartmodule nope not found"),
+    "empty.yaml": ("transforms: []\n", "the chain lists no steps"),
+}
+
+
 async def test_a_broken_transforms_file_is_said_in_the_form_and_nothing_changes(
-    content: str | None,
-    expected: str,
-    workspace: Path,
-    broker: Broker,
-    tmp_path: Path,
+    workspace: Path, broker: Broker, tmp_path: Path
 ) -> None:
     make_topic(broker, "fruit", FRUIT)
-    path = tmp_path / "chain.yaml"
-    if content is not None:
-        path.write_text(content, encoding="utf-8")
+    for name, (content, _) in BROKEN_FILES.items():
+        if content is not None:
+            (tmp_path / name).write_text(content, encoding="utf-8")
     app = make_app(workspace, broker, [bench_spec(wasm_file(tmp_path, "map"), "fruit")])
+    errors: dict[str, str] = {}
 
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for_text(pilot, "APPLE")
-        form = await open_form(pilot, "open transforms")
-        form.query_one("#field-file", Input).value = str(path)
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: bool(form_error(form)), "the form's error")
-        error = form_error(form)
-        typed = form.query_one("#field-file", Input).value
+        form = await command_form(pilot, "open-transforms")
+        field = form.query_one("#field-file", Input)
+        for name in BROKEN_FILES:
+            field.value = str(tmp_path / name)
+            errors[name] = await submit_for_error(pilot, form)
+        typed = field.value
         still_open = app.screen is form
         benches = len(app.benches())
 
-    assert expected in error
-    assert typed == str(path)
+    for name, (_, expected) in BROKEN_FILES.items():
+        assert expected in errors[name], name
+    assert typed == str(tmp_path / "empty.yaml")
     assert still_open and benches == 1
 
 
@@ -185,7 +203,7 @@ async def test_steps_are_added_and_removed_by_hand_and_a_bad_one_changes_nothing
         bad_init = notes(app)
         after_bad_init = len(bench.spec.steps)
 
-        form = await open_form(pilot, "add step")
+        form = await command_form(pilot, "add-step")
         form.query_one("#field-module", Input).value = str(map_path)
         await pilot.press("enter")
         await wait_for_text(pilot, "step 1/2 filter.wasm ▸ 2/2 map.wasm")
@@ -193,7 +211,7 @@ async def test_steps_are_added_and_removed_by_hand_and_a_bad_one_changes_nothing
         tab_title = str(app.query(Tab).first().label)
         saved = [Path(s.module).name for s in load_session(workspace).benches[0].steps]
 
-        form = await open_form(pilot, "remove step")
+        form = await command_form(pilot, "remove-step")
         suggested = form.query_one("#field-step", Input).value
         await pilot.press("enter")
         await wait_for_text(pilot, "4 kept / 7")
@@ -223,7 +241,7 @@ async def test_a_registered_module_joins_a_chain_by_name(
 
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for_text(pilot, "4 kept / 7")
-        form = await open_form(pilot, "add step")
+        form = await command_form(pilot, "add-step")
         form.query_one("#field-module", Input).value = "shout"
         await pilot.press("enter")
         await wait_for_text(pilot, "2/2 shout")

@@ -201,4 +201,4 @@ async def test_the_abi_form_is_titled_abi_version(
         await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the form")
         title = app.screen.query_one(".dialog-title", Label).content
 
-    assert str(title) == "ABI version"
+    assert str(title) == "ABI version — map.wasm on fruit"

@@ -28,11 +28,13 @@ from textual.worker import Worker, get_current_worker
 from workbench.bench import (
     BenchServices,
     BenchSpec,
+    BuildCounter,
     InputRow,
     InputSource,
     LoadedChain,
     OutputRecord,
     ScratchSource,
+    SetupKey,
     StepSpec,
     TopicRunProgress,
     TopicRunSummary,
@@ -40,6 +42,7 @@ from workbench.bench import (
     WindowResult,
     checkpoint_before,
     load_step_module,
+    resumable_copy,
     run_topic,
     run_window,
     watch_window,
@@ -53,6 +56,7 @@ from workbench.widgets.messages import (
     SearchFound,
     StepsChanged,
     StepsLoaded,
+    TopicGrew,
     TopicRunFinished,
     TopicRunProgressed,
     WatchEnded,
@@ -161,6 +165,19 @@ class BenchView(Vertical):
         self._watch_note = ""
         self._watcher: Any = None
         self._last_focused: Widget | None = None
+        self.window_requests = 0
+        """Recomputes asked for (scrolls, edits, reloads), run or not."""
+        self.chain_builds = BuildCounter()
+        """Every chain this bench built, and so every ``init`` it ran."""
+        self._setup_failure: tuple[SetupKey, str] | None = None
+        """The setup whose ``init`` failed, and the error: not retried unchanged."""
+        self._window_busy = False
+        self._window_again = False
+        self._topic_busy = False
+        self._topic_again: str | None = None
+        """``full`` or ``resume``: the run to start once the one in flight ends."""
+        self._resuming = False
+        self._auto_run_pending = False
 
     # --- layout ---------------------------------------------------------------------
 
@@ -279,7 +296,7 @@ class BenchView(Vertical):
                 registry.close()
 
     def _chain_of(self, modules: list[object]) -> LoadedChain:
-        return LoadedChain(self.spec, modules, self.services.limits)
+        return LoadedChain(self.spec, modules, self.services.limits, self.chain_builds)
 
     @on(ModulesLoaded)
     def _modules_loaded(self, message: ModulesLoaded) -> None:
@@ -349,14 +366,31 @@ class BenchView(Vertical):
     def reset_results(self) -> None:
         """Forget outputs and compute them again for the current spec and input."""
         self._cancel_topic_run()
+        self._run_id += 1
         self.run_summary = None
         self.window = None
         self.hide_dropped = False
         self.output_view.show_window(None, self.input_view.line_count(), self._kind())
-        self.schedule_window(0)
         count = self.input_view.line_count()
-        if self.spec.topic is not None and 0 < count <= AUTO_RUN_LIMIT:
-            self.action_run_topic()
+        # The whole-topic run waits for the window's chain to build: a module
+        # whose init fails or hangs then costs one build, not two at once.
+        self._auto_run_pending = (
+            self.spec.topic is not None and 0 < count <= AUTO_RUN_LIMIT
+        )
+        self.schedule_window(0)
+        self._refresh_titles()
+
+    def _setup_failed(self) -> str | None:
+        """The init error of the current modules, params and ABI, if it failed."""
+        failure = self._setup_failure
+        if failure is None or self.loaded is None:
+            return None
+        key, error = failure
+        return error if key == self.loaded.setup_key else None
+
+    def _remember_setup_failure(self, key: SetupKey, error: str | None) -> None:
+        self._setup_failure = (key, error or "init failed")
+        self.show_error(self._setup_failure[1])
         self._refresh_titles()
 
     def _kind(self) -> ModuleKind | None:
@@ -381,7 +415,19 @@ class BenchView(Vertical):
 
     def _start_window(self) -> None:
         self._window_timer = None
+        self.window_requests += 1
         if self.loaded is None:
+            return
+        setup_error = self._setup_failed()
+        if setup_error is not None:
+            # Unchanged modules, params and ABI would fail init the same way.
+            self.show_error(setup_error)
+            return
+        self._generation += 1
+        if self._window_busy:
+            # One window run at a time: the one in flight is superseded and this
+            # one starts when it ends, so slow runs never pile up in threads.
+            self._window_again = True
             return
         start, stop = self._window_bounds()
         initial, note = self._initial_for(start)
@@ -389,9 +435,17 @@ class BenchView(Vertical):
             start = checkpoint_before(self.run_summary.checkpoints, start)[0]  # type: ignore[index]
         rows = self.input_view.rows(start, stop)
         visible_start = self.input_view.visible_range()[0]
-        self._generation += 1
+        self._window_busy = True
+        key = self.loaded.setup_key
         self._run_window(
-            self._generation, self.loaded, start, rows, initial, note, visible_start
+            self._generation,
+            self.loaded,
+            start,
+            rows,
+            initial,
+            note,
+            visible_start,
+            key,
         )
 
     def _window_bounds(self) -> tuple[int, int]:
@@ -427,6 +481,7 @@ class BenchView(Vertical):
         initial: bytes | None,
         note: str | None,
         visible_start: int,
+        key: SetupKey,
     ) -> None:
         try:
             result = run_window(
@@ -440,7 +495,8 @@ class BenchView(Vertical):
             result.accumulator_note = note
             self.post_message(WindowComputed(generation, result, None))
         except SmartbenchError as error:
-            self.post_message(WindowComputed(generation, None, error.message))
+            failed = key if _is_setup_error(error) else None
+            self.post_message(WindowComputed(generation, None, error.message, failed))
         except Exception as error:
             log.exception("window run of %s", self.spec.title)
             self.post_message(WindowComputed(generation, None, f"run failed: {error}"))
@@ -448,8 +504,19 @@ class BenchView(Vertical):
     @on(WindowComputed)
     def _window_computed(self, message: WindowComputed) -> None:
         message.stop()
-        if message.generation != self._generation:
-            return
+        self._window_busy = False
+        if message.setup_failed is not None:
+            self._remember_setup_failure(message.setup_failed, message.error)
+        if message.generation == self._generation:
+            self._show_window_computed(message)
+        if self._window_again:
+            self._window_again = False
+            self._start_window()
+
+    def _show_window_computed(self, message: WindowComputed) -> None:
+        if self._auto_run_pending and message.setup_failed is None:
+            self._auto_run_pending = False
+            self._start_topic_run()
         if message.result is None:
             self.show_error(message.error)
             return
@@ -464,9 +531,15 @@ class BenchView(Vertical):
         self._refresh_stats()
 
     def _show_window_diagnostics(self, result: WindowResult) -> None:
-        if result.failure is not None:
-            first = result.rows[0].offset if result.rows else 0
-            last = result.rows[-1].offset if result.rows else 0
+        first = result.rows[0].offset if result.rows else 0
+        last = result.rows[-1].offset if result.rows else 0
+        if result.failure is not None and result.error_index is not None:
+            culprit = result.rows[result.error_index].offset
+            self.show_error(
+                f"{result.failure}\n(caused by the record at offset {culprit}; "
+                "Enter on its Output line shows it)"
+            )
+        elif result.failure is not None:
             self.show_error(
                 f"{result.failure}\n(while processing offsets {first}–{last})"
             )
@@ -474,13 +547,12 @@ class BenchView(Vertical):
             self.show_error(result.error.render())
         else:
             self.show_error(None)
+        # The panel shows each batch's log with its offsets; what a single record
+        # made the module write sits under that record (✎, and its detail view).
         log_panel = self.query_one("#log-panel", RichLog)
         for row_index, text in result.logs:
             if row_index is None:
-                log_panel.write(f"[window {result.start}–{result.end - 1}] {text}")
-            else:
-                offset = result.rows[row_index].offset
-                log_panel.write(f"[offset {offset}] {text}")
+                log_panel.write(f"[batch {first}–{last}] {text}")
         if result.attribution_note:
             log_panel.write(result.attribution_note)
         for notice in result.notices:
@@ -489,31 +561,78 @@ class BenchView(Vertical):
     # --- whole-topic runs -----------------------------------------------------------
 
     def action_run_topic(self) -> None:
-        """Run the module over the whole topic into a temporary topic."""
+        """Run the module over the whole topic into a temporary topic.
+
+        Asked for by the user, so a setup whose ``init`` failed is tried again.
+        """
         if self.loaded is None:
             self.notify("the module is not loaded", severity="warning")
             return
         if self.spec.topic is None:
+            self._setup_failure = None
             self.schedule_window(0)
             return
-        self._drop_output_topic()
+        self._start_topic_run(retry=True)
+
+    def _start_topic_run(self, retry: bool = False) -> None:
+        if self.loaded is None or self.spec.topic is None:
+            return
+        # Window runs stay held while a retry builds: one build at a time.
+        setup_error = self._setup_failed()
+        if setup_error is not None and not retry:
+            self.show_error(setup_error)
+            return
         self._run_id += 1
+        if self._topic_busy:
+            # The run in flight stops at its next batch; this one starts after it.
+            self._cancel_topic_run()
+            self._topic_again = "full"
+            return
+        self._drop_output_topic()
         self.output_topic = self.services.temporary_topic_name()
         self.run_progress = None
         bar = self.query_one("#run-progress", ProgressBar)
         bar.update(total=max(1, self.input_view.line_count()), progress=0)
         bar.display = True
-        self._run_topic_worker(self._run_id, self.loaded, self.output_topic)
+        self._topic_busy = True
+        self._resuming = False
+        key = self.loaded.setup_key
+        self._run_topic_worker(self._run_id, self.loaded, self.output_topic, None, key)
+
+    def _resume_topic_run(self) -> None:
+        """Run the records appended since the last complete run, into its output."""
+        summary = self.run_summary
+        if self.loaded is None or summary is None or summary.output_topic is None:
+            return
+        stopped = summary.cancelled or summary.error or summary.failure
+        if stopped or summary.records_in >= self.input_view.line_count():
+            return
+        if self._topic_busy:
+            self._topic_again = self._topic_again or "resume"
+            return
+        self._run_id += 1
+        self._topic_busy = True
+        self._resuming = True
+        copy = resumable_copy(summary)
+        key = self.loaded.setup_key
+        output_topic = summary.output_topic
+        self._run_topic_worker(self._run_id, self.loaded, output_topic, copy, key)
 
     @work(thread=True, exclusive=True, group="topic", exit_on_error=False)
     def _run_topic_worker(
-        self, run_id: int, loaded: LoadedChain, output_topic: str
+        self,
+        run_id: int,
+        loaded: LoadedChain,
+        output_topic: str,
+        resume: TopicRunSummary | None,
+        key: SetupKey,
     ) -> None:
         worker = get_current_worker()
         broker = self.services.broker
         source = self._make_source()
         try:
-            broker.create_topic(output_topic)
+            if resume is None:
+                broker.create_topic(output_topic)
 
             def write(records: list[OutputRecord]) -> None:
                 broker.produce(
@@ -530,10 +649,12 @@ class BenchView(Vertical):
                 lambda: worker.is_cancelled,
                 lambda p: self._post_progress(run_id, p),
                 output_topic,
+                resume=resume,
             )
             self.post_message(TopicRunFinished(run_id, summary, None))
         except SmartbenchError as error:
-            self.post_message(TopicRunFinished(run_id, None, error.message))
+            failed = key if _is_setup_error(error) else None
+            self.post_message(TopicRunFinished(run_id, None, error.message, failed))
         except Exception as error:
             log.exception("topic run of %s", self.spec.title)
             self.post_message(TopicRunFinished(run_id, None, f"run failed: {error}"))
@@ -544,7 +665,7 @@ class BenchView(Vertical):
     @on(TopicRunProgressed)
     def _topic_run_progressed(self, message: TopicRunProgressed) -> None:
         message.stop()
-        if message.run_id != self._run_id:
+        if message.run_id != self._run_id or self._resuming:
             return
         self.run_progress = message.progress
         bar = self.query_one("#run-progress", ProgressBar)
@@ -554,17 +675,35 @@ class BenchView(Vertical):
     @on(TopicRunFinished)
     def _topic_run_finished(self, message: TopicRunFinished) -> None:
         message.stop()
-        if message.run_id != self._run_id:
-            return
+        self._topic_busy = False
+        if message.setup_failed is not None:
+            self._remember_setup_failure(message.setup_failed, message.error)
+        if message.run_id == self._run_id:
+            self._show_topic_run(message)
+        again, self._topic_again = self._topic_again, None
+        if again == "full":
+            self._start_topic_run()
+        elif again == "resume":
+            self._resume_topic_run()
+
+    def _show_topic_run(self, message: TopicRunFinished) -> None:
         self.query_one("#run-progress", ProgressBar).display = False
         self.run_progress = None
         if message.summary is None:
             self.show_error(message.error)
             return
         summary = message.summary
+        if self._setup_failed() is not None:
+            # A retry got past init: windows may run again.
+            self._setup_failure = None
+            self.schedule_window(0)
+        logs_shown = (
+            len(self.run_summary.logs) if self._resuming and self.run_summary else 0
+        )
         self.run_summary = summary
-        self._show_run_diagnostics(summary)
-        self._record_throughput(summary.records_in, summary.seconds)
+        self._show_run_diagnostics(summary, logs_shown)
+        if not self._resuming:
+            self._record_throughput(summary.records_in, summary.seconds)
         if summary.cancelled:
             self.notify("run cancelled", title=self.spec.title)
         if self.loaded is not None and self.loaded.kind is ModuleKind.AGGREGATE:
@@ -574,13 +713,20 @@ class BenchView(Vertical):
         self._refresh_titles()
         self._refresh_stats()
 
-    def _show_run_diagnostics(self, summary: TopicRunSummary) -> None:
-        if summary.failure is not None:
+    def _show_run_diagnostics(
+        self, summary: TopicRunSummary, logs_shown: int = 0
+    ) -> None:
+        if summary.failure is not None and summary.failed_offsets is not None:
+            first, last = summary.failed_offsets
+            self.show_error(
+                f"{summary.failure}\n(while processing offsets {first}–{last})"
+            )
+        elif summary.failure is not None:
             self.show_error(summary.failure)
         elif summary.error is not None:
             self.show_error(summary.error.render())
         log_panel = self.query_one("#log-panel", RichLog)
-        for first, last, text in summary.logs[-50:]:
+        for first, last, text in summary.logs[logs_shown:][-50:]:
             log_panel.write(f"[batch {first}–{last}] {text}")
 
     def action_cancel_run(self) -> None:
@@ -873,27 +1019,23 @@ class BenchView(Vertical):
         return parts
 
     def _count_text(self, kind: ModuleKind) -> str:
+        if self._setup_failed() is not None:
+            return "init failed"
         summary = self.run_summary
+        stopped = summary is not None and (summary.error or summary.failure)
+        if summary is not None and stopped and self.step is None:
+            where = _where_run_stopped(summary, short=True)
+            return stopped_count_text(kind, where, summary.records_out)
         if summary is not None and summary.failure is not None:
             return "run failed"
         if summary is not None and not summary.cancelled and self.step is None:
-            records_in, records_out = summary.records_in, summary.records_out
-        elif self.run_progress is not None:
+            return count_text(kind, summary.records_out, summary.records_in)
+        if self.run_progress is not None:
             done, total = self.run_progress.done, self.run_progress.total
             return f"running {done:,} / {total:,}"
-        elif self.window is not None and self._window_covers_all():
-            records_in = self.window.records_in
-            records_out = sum(len(o) for o in self.window.outputs.values())
-            records_out = records_out or len(self.window.stream)
-        else:
-            return "window"
-        if kind is ModuleKind.FILTER:
-            return f"{records_out:,} kept / {records_in:,}"
-        if kind is ModuleKind.FILTER_MAP:
-            return f"{records_out:,} out / {records_in:,}"
-        if kind is ModuleKind.ARRAY_MAP:
-            return f"{records_out:,} children / {records_in:,}"
-        return f"{records_out:,} records"
+        if self.window is not None and self._window_covers_all():
+            return _window_count_text(kind, self.window)
+        return "window"
 
     def _window_covers_all(self) -> bool:
         window = self.window
@@ -933,12 +1075,14 @@ class BenchView(Vertical):
         scope = "topic" if summary is not None else "window"
         records_in, records_out = source.records_in, source.records_out
         size_in, size_out = human_size(source.bytes_in), human_size(source.bytes_out)
+        stopped = summary is not None and (summary.error or summary.failure)
+        of_total = f" of {self.input_view.line_count():,}" if stopped else ""
         parts = [
             Part.of(
                 RANK_COUNT,
-                f"{scope}: in {records_in:,} rec {size_in}",
-                f"{scope}: in {records_in:,} rec",
-                f"in {records_in:,}",
+                f"{scope}: in {records_in:,}{of_total} rec {size_in}",
+                f"{scope}: in {records_in:,}{of_total} rec",
+                f"in {records_in:,}{of_total}",
                 droppable=False,
             ),
             Part.of(
@@ -952,6 +1096,18 @@ class BenchView(Vertical):
         if source.bytes_in:
             change = byte_change(source.bytes_in, source.bytes_out)
             parts.append(Part.of(RANK_ABI, f"{change} bytes", change))
+        if summary is not None and stopped:
+            where = _where_run_stopped(summary)
+            short = _where_run_stopped(summary, short=True)
+            parts.append(
+                Part.of(
+                    RANK_KEY,
+                    f"stopped: {where}",
+                    f"stopped: {short}",
+                    style="bold red",
+                    droppable=False,
+                )
+            )
         if not self.services.deterministic and source.seconds > 0:
             rate = records_in / source.seconds
             parts.append(Part.of(RANK_SIZE, f"{source.seconds * 1000:,.0f} ms"))
@@ -1037,6 +1193,9 @@ class BenchView(Vertical):
         self.output_view.refresh_lines_count()
         self._refresh_titles()
         self.schedule_window()
+        # Counts follow the topic: the last complete run goes on over what came.
+        self._resume_topic_run()
+        self.post_message(TopicGrew(self.spec.topic, self.input_view.line_count()))
 
     def watch_tail(self, tail: bool) -> None:
         if tail:
@@ -1074,7 +1233,7 @@ class BenchView(Vertical):
             return
         if summary is None or summary.output_topic is None:
             if self.run_progress is None:
-                self.action_run_topic()
+                self._start_topic_run()
             return
         source = TopicSource(self.services.broker, summary.output_topic)
         self.output_view.show_stream(source, summary.source_offsets)
@@ -1255,6 +1414,61 @@ class _ListSource:
 
     def rows(self, start: int, count: int) -> list[InputRow]:
         return self._rows[start : start + count]
+
+
+_COUNT_NOUNS = {
+    ModuleKind.FILTER: "kept",
+    ModuleKind.FILTER_MAP: "out",
+    ModuleKind.ARRAY_MAP: "children",
+}
+
+
+def count_text(kind: ModuleKind, records_out: int, records_in: int) -> str:
+    """``85 kept / 1,707`` for the kinds that drop or multiply, else the output."""
+    noun = _COUNT_NOUNS.get(kind)
+    if noun is None:
+        return f"{records_out:,} records"
+    return f"{records_out:,} {noun} / {records_in:,}"
+
+
+def stopped_count_text(kind: ModuleKind, where: str, records_out: int) -> str:
+    """A run that stopped early: the output of the records before, and where.
+
+    Short, to fit a pane title; the stats line says how many records ran.
+    """
+    noun = _COUNT_NOUNS.get(kind, "records")
+    return f"{records_out:,} {noun} · {where}"
+
+
+def _where_run_stopped(summary: TopicRunSummary, short: bool = False) -> str:
+    offsets = "" if short else "offsets "
+    if summary.error is not None:
+        offset = "" if short else "offset "
+        return f"error at {offset}{summary.error.offset:,}"
+    if summary.failed_offsets is not None:
+        first, last = summary.failed_offsets
+        return f"failed at {offsets}{first:,}–{last:,}"
+    return "failed"
+
+
+def _window_count_text(kind: ModuleKind, window: WindowResult) -> str:
+    records_out = sum(len(o) for o in window.outputs.values())
+    records_out = records_out or len(window.stream)
+    if window.failure is not None and window.rows:
+        first, last = window.rows[0].offset, window.rows[-1].offset
+        return stopped_count_text(kind, f"failed at {first:,}–{last:,}", 0)
+    index = window.error_index
+    if index is not None and 0 <= index < len(window.rows):
+        where = f"error at {window.rows[index].offset:,}"
+        return stopped_count_text(kind, where, records_out)
+    return count_text(kind, records_out, window.records_in)
+
+
+def _is_setup_error(error: SmartbenchError) -> bool:
+    """True when building the chain (``init`` or ``look_back``) failed."""
+    from workbench.engine.chain import ChainSetupError
+
+    return isinstance(error, ChainSetupError)
 
 
 def now() -> float:

@@ -7,6 +7,7 @@ from textual.widget import Widget
 
 from workbench.bench import (
     LoadedChain,
+    SetupKey,
     StepSpec,
     TopicRunProgress,
     TopicRunSummary,
@@ -27,12 +28,18 @@ class WindowComputed(Message):
     """Outputs for the visible rows are ready (or the run failed)."""
 
     def __init__(
-        self, generation: int, result: WindowResult | None, error: str | None
+        self,
+        generation: int,
+        result: WindowResult | None,
+        error: str | None,
+        setup_failed: SetupKey | None = None,
     ) -> None:
         super().__init__()
         self.generation = generation
         self.result = result
         self.error = error
+        self.setup_failed = setup_failed
+        """The setup whose ``init`` failed, when that is why there is no result."""
 
 
 class TopicRunProgressed(Message):
@@ -51,12 +58,18 @@ class TopicRunFinished(Message):
     """A whole-topic run ended: done, cancelled, failed, or could not start."""
 
     def __init__(
-        self, run_id: int, summary: TopicRunSummary | None, error: str | None
+        self,
+        run_id: int,
+        summary: TopicRunSummary | None,
+        error: str | None,
+        setup_failed: SetupKey | None = None,
     ) -> None:
         super().__init__()
         self.run_id = run_id
         self.summary = summary
         self.error = error
+        self.setup_failed = setup_failed
+        """The setup whose ``init`` failed, when that is why the run never started."""
 
 
 class SearchFound(Message):
@@ -66,6 +79,15 @@ class SearchFound(Message):
         super().__init__()
         self.query = query
         self.index = index
+
+
+class TopicGrew(Message):
+    """A bench saw records appended to its topic; the app updates the sidebar."""
+
+    def __init__(self, topic: str, count: int) -> None:
+        super().__init__()
+        self.topic = topic
+        self.count = count
 
 
 class BenchChanged(Message):

@@ -38,6 +38,8 @@ class Sidebar(Tree[SidebarItem]):
         super().__init__("workspace", id=id)
         self.show_root = False
         self.guide_depth = 2
+        self._topic_nodes: dict[str, TreeNode[SidebarItem]] = {}
+        self._topic_counts: dict[str, int] = {}
 
     def fill(
         self,
@@ -48,9 +50,13 @@ class Sidebar(Tree[SidebarItem]):
         """Replace the contents: (topic, count), (module, kind), opened paths."""
         self.clear()
         topic_node = self.root.add("Topics", expand=True)
-        for name, count in topics:
-            label = f"{name} [dim]{count:,}[/]"
-            topic_node.add_leaf(label, SidebarItem("topic", name))
+        self._topic_nodes = {
+            name: topic_node.add_leaf(
+                _topic_label(name, count), SidebarItem("topic", name)
+            )
+            for name, count in topics
+        }
+        self._topic_counts = dict(topics)
         module_node = self.root.add("Modules", expand=True)
         for name, kind in registered:
             module_node.add_leaf(f"{name} [dim]{kind}[/]", SidebarItem("module", name))
@@ -58,8 +64,22 @@ class Sidebar(Tree[SidebarItem]):
             label = f"{path.rsplit('/', 1)[-1]} [dim]path[/]"
             module_node.add_leaf(label, SidebarItem("module", path))
 
+    def update_counts(self, topics: list[tuple[str, int]]) -> bool:
+        """New record counts, in place; False when the topics themselves changed."""
+        if [name for name, _ in topics] != list(self._topic_nodes):
+            return False
+        for name, count in topics:
+            if self._topic_counts.get(name) != count:
+                self._topic_nodes[name].set_label(_topic_label(name, count))
+                self._topic_counts[name] = count
+        return True
+
     def on_tree_node_selected(self, event: Tree.NodeSelected[SidebarItem]) -> None:
         event.stop()
         node: TreeNode[SidebarItem] = event.node
         if node.data is not None:
             self.post_message(self.Picked(node.data))
+
+
+def _topic_label(name: str, count: int) -> str:
+    return f"{name} [dim]{count:,}[/]"

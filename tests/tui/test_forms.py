@@ -1,0 +1,160 @@
+"""Forms from keys and the palette: export, destructive commands, params."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from textual.command import CommandPalette
+from textual.widgets import Input, Static
+
+from tests.tui.helpers import (
+    TEST_CONFIG,
+    bench_spec,
+    current_bench,
+    make_app,
+    make_topic,
+    wait_for,
+    wait_for_text,
+    wasm_file,
+)
+from workbench.app import SmartbenchApp
+from workbench.engine.broker import Broker
+from workbench.screens import ConfirmScreen, FormScreen, TextScreen
+from workbench.session import Session
+
+FRUIT = ["apple", "kiwi", "banana", "fig", "grape", "plum", "mango"]
+
+
+async def test_the_prefilled_export_form_exports_as_it_stands(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "fruit", FRUIT)
+    module = wasm_file(tmp_path, "filter")
+    app = make_app(workspace, broker, [bench_spec(module, "fruit")])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "4 kept / 7")
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the form")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(app._notifications) > 0, "a note")
+        note = str(list(app._notifications)[-1].message)
+
+    assert note == "exported to topic filter-out"
+    exported = broker.read_records("filter-out", 0, 0, 10)
+    assert [r.value for r in exported] == [b"apple", b"banana", b"grape", b"mango"]
+
+
+async def test_an_export_form_with_both_targets_says_so_and_keeps_the_values(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "fruit", FRUIT)
+    module = wasm_file(tmp_path, "filter")
+    app = make_app(workspace, broker, [bench_spec(module, "fruit")])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "4 kept / 7")
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the form")
+        form = app.screen
+        form.query_one("#field-file", Input).focus()
+        await pilot.press(*"kept.jsonl", "enter")
+        await wait_for_text(pilot, "give either a topic name or a file, not both")
+        still_open = app.screen is form
+        topic = form.query_one("#field-output_topic", Input).value
+
+    assert still_open
+    assert topic == "filter-out"
+    assert not broker.topic_exists("filter-out")
+
+
+async def test_deleting_a_topic_from_the_palette_asks_first_naming_it(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "fruit", FRUIT)
+    make_topic(broker, "veggies", ["leek"])
+    config = replace(TEST_CONFIG, poll_topics=True)
+    session = Session(benches=[bench_spec(wasm_file(tmp_path, "map"), "fruit")])
+    app = SmartbenchApp(workspace, broker, config, session=session)
+
+    async def delete_fruit() -> ConfirmScreen:
+        await pilot.press("ctrl+p", *"topic delete")
+        await wait_for_text(pilot, "delete topics and their records")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the form")
+        await pilot.press(*"fruit", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "asking")
+        assert isinstance(app.screen, ConfirmScreen)
+        return app.screen
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "7 records")
+        first = await delete_fruit()
+        question = str(first.query_one(Static).render())
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.screen is not first, "the answer")
+        kept_after_no = broker.topic_exists("fruit")
+
+        await delete_fruit()
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, TextScreen), "output")
+        await wait_for_text(pilot, "exit 0")
+        await pilot.press("escape")
+        bench = current_bench(app)
+        await wait_for(pilot, lambda: bench._poll_timer is None, "polling to stop")
+        notes = [str(n.message) for n in app._notifications]
+
+    assert "Delete topics: fruit?" in question
+    assert "Benches reading it: map.wasm." in question
+    assert kept_after_no
+    assert not broker.topic_exists("fruit")
+    assert broker.topic_exists("veggies")
+    assert sum("topic fruit no longer exists" in note for note in notes) == 1
+
+
+async def test_the_params_form_names_the_bench_it_applies_to(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "fruit", FRUIT)
+    module = wasm_file(tmp_path, "filter")
+    app = make_app(workspace, broker, [bench_spec(module, "fruit", contains="i")])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "2 kept / 7")
+        await pilot.press("ctrl+p")
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, CommandPalette), "the palette"
+        )
+        await pilot.press(*"params")
+        await wait_for_text(pilot, "set the bench's params")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the form")
+        assert isinstance(app.screen, FormScreen)
+        title = app.screen.form_title
+        await wait_for_text(pilot, "— filter.wasm on fruit")
+
+    assert title.endswith(" — filter.wasm on fruit")
+
+
+async def test_params_with_no_bench_open_says_so(
+    workspace: Path, broker: Broker
+) -> None:
+    make_topic(broker, "fruit", FRUIT)
+    app = make_app(workspace, broker, [])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "No bench open")
+        await pilot.press("ctrl+p")
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, CommandPalette), "the palette"
+        )
+        await pilot.press(*"params")
+        await wait_for_text(pilot, "set the bench's params")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(app._notifications) > 0, "a note")
+        note = str(list(app._notifications)[-1].message)
+        screen = app.screen
+
+    assert "no bench is open" in note
+    assert not isinstance(screen, FormScreen)
