@@ -736,7 +736,7 @@ class SmartbenchApp(App[int]):
         if bench is None:
             return values
         spec = bench.spec
-        step = spec.steps[-1]
+        step = spec.steps[bench.shown_step()]
         values.update(
             {
                 "module": spec.steps[0].module,
@@ -961,7 +961,8 @@ class SmartbenchApp(App[int]):
         bench = self._require_bench()
         params = parse_params(values.get("params", "").split(","))
         initial = values.get("aggregate_initial", "")
-        step = bench.spec.steps[-1]
+        # On a chain, the step whose output is shown (the header highlights it).
+        step = bench.spec.steps[bench.shown_step()]
         step.params = params
         step.initial = initial or None
         bench.reload_modules()

@@ -767,6 +767,8 @@ APP_COMMANDS: tuple[Command, ...] = (
         path=("app", "params"),
         summary="set the bench's params and aggregate initial value",
         usage="smartbench app params [-e KEY=value]… [--aggregate-initial S]",
+        description="Set the params and aggregate initial value of the bench's "
+        "module (on a chain, of the step shown) and run it again.",
         handler=APP_HANDLER,
         in_app=True,
         arguments=(PARAMS_ARGUMENT, AGGREGATE_INITIAL_ARGUMENT),

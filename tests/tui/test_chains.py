@@ -321,3 +321,32 @@ def test_a_broken_transforms_file_fails_in_the_shell_before_the_app(
     assert "No such file or directory" in missing.stderr.decode()
     assert both.returncode == 2
     assert "give one of PATH.wasm, -t FILE or --transforms-line" in both.stderr.decode()
+
+
+async def test_params_on_a_chain_belong_to_the_step_shown(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "fruit", FRUIT)
+    steps = [
+        StepSpec(str(wasm_file(tmp_path, "filter")), {"contains": "i"}),
+        StepSpec(str(wasm_file(tmp_path, "map"))),
+    ]
+    app = make_app(workspace, broker, [BenchSpec(steps, "fruit")])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "KIWI")
+        bench = current_bench(app)
+        await pilot.press("left_square_bracket")
+        await wait_for_text(pilot, "✓ kiwi")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the form")
+        field = app.screen.query_one("#field-params", Input)
+        prefilled = field.value
+        field.value = "contains=g"
+        await pilot.press("enter")
+        await wait_for_text(pilot, "✓ grape")
+        await pilot.press("right_square_bracket")
+        await wait_for_text(pilot, "MANGO")
+
+    assert prefilled == "contains=i"
+    assert [s.params for s in bench.spec.steps] == [{"contains": "g"}, {}]

@@ -929,11 +929,11 @@ class BenchView(Vertical):
 
     def _settings_parts(self) -> list[Part]:
         parts = []
-        params = self.spec.steps[-1].params
-        if params:
-            shown = " ".join(f"-e {k}={v}" for k, v in params.items())
-            parts.append(Part.of(RANK_SETTING, shown, droppable=False))
-        initial = self.spec.steps[-1].initial
+        shown = self.spec.steps[min(self.shown_step(), len(self.spec.steps) - 1)]
+        if shown.params:
+            params = " ".join(f"-e {k}={v}" for k, v in shown.params.items())
+            parts.append(Part.of(RANK_SETTING, params, droppable=False))
+        initial = shown.initial
         if initial:
             parts.append(Part.of(RANK_SETTING, f"initial {initial!r}", droppable=False))
         if self.spec.watch:
