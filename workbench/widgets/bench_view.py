@@ -49,6 +49,7 @@ from workbench.bench import (
 )
 from workbench.engine.types import ModuleKind
 from workbench.errors import NotFoundError, SmartbenchError
+from workbench.widgets.fitted import FittedLine, Part, join_parts
 from workbench.widgets.messages import (
     BenchChanged,
     ModulesLoaded,
@@ -80,6 +81,18 @@ SCRATCH_DEBOUNCE = 0.15
 TAIL_INTERVAL = 0.5
 WINDOW_MARGIN = 20
 """Rows computed beyond the visible ones, so small scrolls need no new run."""
+
+
+# How long each fact stays when a header or title is too narrow (higher: longer).
+SPARKLINE_MIN_WIDTH = 100
+RANK_HASH = 1
+RANK_SIZE = 2
+RANK_PATH = 3
+RANK_ABI = 4
+RANK_LABEL = 5
+RANK_SETTING = 6
+RANK_KEY = 8
+RANK_COUNT = 9
 
 
 def human_size(size: int) -> str:
@@ -169,21 +182,23 @@ class BenchView(Vertical):
     # --- layout ---------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Static(id="bench-header", classes="bench-header")
+        yield FittedLine(id="bench-header", classes="bench-header")
+        # Across both panes, so it can wrap without moving one pane's rows.
+        yield Static(id="window-note", classes="window-note")
         with Horizontal(classes="panes"):
             with Vertical(classes="side input-side"):
-                yield Static(id="input-title", classes="pane-title")
+                yield FittedLine(id="input-title", classes="pane-title")
                 yield InputView(self._make_source(), id="input")
                 yield ScratchEditor(self.spec.scratch_text, id="scratch")
             with Vertical(classes="side output-side"):
-                yield Static(id="output-title", classes="pane-title")
+                yield FittedLine(id="output-title", classes="pane-title")
                 yield OutputView(id="output")
         yield Static(id="error-panel", classes="error-panel")
         yield Static(id="diff-panel", classes="diff-panel")
         yield RichLog(id="log-panel", max_lines=1000, wrap=True, markup=False)
         yield ProgressBar(id="run-progress", show_eta=False)
         with Horizontal(classes="stats-row"):
-            yield Static(id="stats", classes="stats")
+            yield FittedLine(id="stats", classes="stats")
             yield Sparkline([], id="spark")
         yield Input(placeholder="search this pane, Enter for next", id="search")
 
@@ -195,6 +210,7 @@ class BenchView(Vertical):
         self.query_one("#log-panel").display = False
         self.query_one("#run-progress").display = False
         self.query_one("#search").display = False
+        self.query_one("#window-note").display = False
         self.input_view.refresh_lines_count()
         self._refresh_titles()
         self._refresh_header()
@@ -881,41 +897,58 @@ class BenchView(Vertical):
         panel.update(Text(text or ""))
 
     def _refresh_header(self) -> None:
-        header = self.query_one("#bench-header", Static)
-        header.update(self.header_text())
+        self.query_one("#bench-header", FittedLine).update(self.header_parts())
 
     def header_text(self) -> Text:
         """Name or path, kind, size, hash, ABI, params, initial value, watch."""
-        text = Text()
+        return join_parts(self.header_parts())
+
+    def header_parts(self) -> list[Part]:
+        """The header's facts; hash and size give way first when it is narrow."""
         chain = len(self.spec.steps) > 1
-        if chain:
-            text.append_text(self.steps_text())
-        else:
-            text.append(self.spec.steps[0].module, "bold")
+        parts = [self._name_part(chain)]
         if self.loaded is not None:
             infos = self.loaded.infos
             info = infos[self.shown_step()] if chain else infos[0]
-            if chain:
-                text.append(" · chain: " + " → ".join(i.kind.value for i in infos))
-            else:
-                text.append(f" · {info.kind.value}")
-            text.append(f" · {human_size(info.size)} · sha256:{info.sha256[:8]}")
+            kinds = " → ".join(i.kind.value for i in infos)
+            kind = f"chain: {kinds}" if chain else info.kind.value
+            parts += [
+                Part.of(RANK_KEY, kind, droppable=False),
+                Part.of(RANK_SIZE, human_size(info.size)),
+                Part.of(RANK_HASH, f"sha256:{info.sha256[:8]}"),
+            ]
         elif self.load_error is not None:
-            text.append(" · not loaded", "red")
+            parts.append(Part.of(RANK_KEY, "not loaded", style="red", droppable=False))
         else:
-            text.append(" · loading…")
-        text.append(f" · ABI {self.spec.abi_version}")
+            parts.append(Part.of(RANK_KEY, "loading…", droppable=False))
+        parts.append(Part.of(RANK_ABI, f"ABI {self.spec.abi_version}"))
+        parts += self._settings_parts()
+        return parts
+
+    def _name_part(self, chain: bool) -> Part:
+        if chain:
+            return Part.of(RANK_KEY, self.steps_text(), droppable=False)
+        module = self.spec.steps[0].module
+        name = Path(module).name if self.spec.steps[0].is_path else module
+        return Part.of(RANK_PATH, module, name, style="bold", droppable=False)
+
+    def _settings_parts(self) -> list[Part]:
+        parts = []
         shown = self.spec.steps[min(self.shown_step(), len(self.spec.steps) - 1)]
-        params = shown.params
-        if params:
-            text.append(" · " + " ".join(f"-e {k}={v}" for k, v in params.items()))
+        if shown.params:
+            params = " ".join(f"-e {k}={v}" for k, v in shown.params.items())
+            parts.append(Part.of(RANK_SETTING, params, droppable=False))
         initial = shown.initial
         if initial:
-            text.append(f" · initial {initial!r}")
-        text.append(" · watch " + ("on" if self.spec.watch else "off"))
+            parts.append(Part.of(RANK_SETTING, f"initial {initial!r}", droppable=False))
+        if self.spec.watch:
+            parts.append(Part.of(RANK_KEY, "watch on", droppable=False))
+        else:
+            parts.append(Part.of(RANK_SETTING, "watch off"))
         if self._watch_note:
-            text.append(f" · {self._watch_note}", "yellow")
-        return text
+            note = Part.of(RANK_KEY, self._watch_note, style="yellow", droppable=False)
+            parts.append(note)
+        return parts
 
     def steps_text(self) -> Text:
         """``step 1/2 quake-filter ▸ 2/2 quake-line``, the inspected step marked."""
@@ -940,40 +973,55 @@ class BenchView(Vertical):
         self._refresh_header()
 
     def _refresh_titles(self) -> None:
-        self.query_one("#input-title", Static).update(self.input_title())
-        self.query_one("#output-title", Static).update(self.output_title())
+        self.query_one("#input-title", FittedLine).update(self.input_title_parts())
+        self.query_one("#output-title", FittedLine).update(self.output_title_parts())
+        note = self.window.accumulator_note if self.window is not None else None
+        panel = self.query_one("#window-note", Static)
+        panel.display = bool(note)
+        panel.update(Text(f"Output: {note}" if note else "", "yellow"))
 
     def input_title(self) -> Text:
         """``Input · topic · N records`` plus tail state or the new-records badge."""
+        return join_parts(self.input_title_parts())
+
+    def input_title_parts(self) -> list[Part]:
+        """The Input pane's title; the count stays longest when it is narrow."""
         count = self.input_view.line_count()
-        label = self._make_source_label()
         noun = "record" if count == 1 else "records"
-        text = Text(f"Input · {label} · {count:,} {noun}")
+        parts = [
+            Part.of(RANK_LABEL, "Input"),
+            Part.of(RANK_KEY, self._make_source_label(), droppable=False),
+            Part.of(RANK_COUNT, f"{count:,} {noun}", f"{count:,}", droppable=False),
+        ]
         if self.spec.topic is not None:
             if self.tail:
-                text.append(" · tail", "dim")
+                parts.append(Part.of(RANK_HASH, "tail", style="dim"))
             elif self.new_records:
-                text.append(f" ● {self.new_records:,} new", "bold yellow")
-        return text
+                badge = f"● {self.new_records:,} new"
+                parts.append(Part.of(RANK_KEY, badge, style="bold yellow"))
+        return parts
 
     def _make_source_label(self) -> str:
         return self.spec.topic if self.spec.topic is not None else "scratch"
 
     def output_title(self) -> Text:
         """``Output · kind`` and the count that matters for the kind."""
+        return join_parts(self.output_title_parts())
+
+    def output_title_parts(self) -> list[Part]:
+        """The Output pane's title; the count stays longest when it is narrow."""
         kind = self._kind()
-        text = Text("Output")
+        parts = [Part.of(RANK_LABEL, "Output", droppable=kind is not None)]
         if kind is None:
-            return text
-        text.append(f" · {kind.value}")
+            return parts
+        parts.append(Part.of(RANK_ABI, kind.value))
         if self.step is not None and self.loaded is not None:
-            text.append(f" · step {self.step + 1}/{len(self.loaded.modules)}")
-        text.append(" · " + self._count_text(kind))
+            step = f"step {self.step + 1}/{len(self.loaded.modules)}"
+            parts.append(Part.of(RANK_SETTING, step, droppable=False))
+        parts.append(Part.of(RANK_COUNT, self._count_text(kind), droppable=False))
         if self.hide_dropped:
-            text.append(" · dropped hidden", "dim")
-        if self.window is not None and self.window.accumulator_note:
-            text.append(f" · {self.window.accumulator_note}", "yellow")
-        return text
+            parts.append(Part.of(RANK_SETTING, "dropped hidden", "hidden", style="dim"))
+        return parts
 
     def _count_text(self, kind: ModuleKind) -> str:
         if self._setup_failed() is not None:
@@ -1005,34 +1053,71 @@ class BenchView(Vertical):
             self.throughputs = [*self.throughputs[-29:], records / seconds]
         spark = self.query_one("#spark", Sparkline)
         spark.data = [] if self.services.deterministic else self.throughputs
-        spark.display = not self.services.deterministic
+        self._show_sparkline()
+
+    def _show_sparkline(self) -> None:
+        # Below this width the stats line's numbers need the sparkline's room.
+        wide = self.size.width >= SPARKLINE_MIN_WIDTH
+        spark = self.query_one("#spark", Sparkline)
+        spark.display = wide and not self.services.deterministic
+
+    def on_resize(self) -> None:
+        self._show_sparkline()
 
     def _refresh_stats(self) -> None:
-        self.query_one("#stats", Static).update(self.stats_text())
+        self.query_one("#stats", FittedLine).update(self.stats_parts())
 
     def stats_text(self) -> Text:
         """Records and bytes in/out, reduction, and (unless hidden) time and rate."""
+        return join_parts(self.stats_parts())
+
+    def stats_parts(self) -> list[Part]:
+        """The stats line; time, rate and sizes give way before the counts."""
         summary = self.run_summary
         source: WindowResult | TopicRunSummary | None = summary or self.window
         if source is None:
-            return Text("")
+            return []
         scope = "topic" if summary is not None else "window"
         records_in, records_out = source.records_in, source.records_out
-        bytes_in, bytes_out = source.bytes_in, source.bytes_out
+        size_in, size_out = human_size(source.bytes_in), human_size(source.bytes_out)
         stopped = summary is not None and (summary.error or summary.failure)
         of_total = f" of {self.input_view.line_count():,}" if stopped else ""
-        text = Text(
-            f"{scope}: in {records_in:,}{of_total} rec {human_size(bytes_in)} → "
-        )
-        text.append(f"out {records_out:,} rec {human_size(bytes_out)}")
-        if bytes_in:
-            text.append(f" ({byte_change(bytes_in, bytes_out)} bytes)")
+        parts = [
+            Part.of(
+                RANK_COUNT,
+                f"{scope}: in {records_in:,}{of_total} rec {size_in}",
+                f"{scope}: in {records_in:,}{of_total} rec",
+                f"in {records_in:,}{of_total}",
+                droppable=False,
+            ),
+            Part.of(
+                RANK_COUNT,
+                f"out {records_out:,} rec {size_out}",
+                f"out {records_out:,} rec",
+                f"out {records_out:,}",
+                droppable=False,
+            ),
+        ]
+        if source.bytes_in:
+            change = byte_change(source.bytes_in, source.bytes_out)
+            parts.append(Part.of(RANK_ABI, f"{change} bytes", change))
         if summary is not None and stopped:
-            text.append(f" · stopped: {_where_run_stopped(summary)}", "bold red")
+            where = _where_run_stopped(summary)
+            short = _where_run_stopped(summary, short=True)
+            parts.append(
+                Part.of(
+                    RANK_KEY,
+                    f"stopped: {where}",
+                    f"stopped: {short}",
+                    style="bold red",
+                    droppable=False,
+                )
+            )
         if not self.services.deterministic and source.seconds > 0:
             rate = records_in / source.seconds
-            text.append(f" · {source.seconds * 1000:,.0f} ms · {rate:,.0f} rec/s")
-        return text
+            parts.append(Part.of(RANK_SIZE, f"{source.seconds * 1000:,.0f} ms"))
+            parts.append(Part.of(RANK_HASH, f"{rate:,.0f} rec/s"))
+        return parts
 
     # --- reacting to the panes ------------------------------------------------------
 
