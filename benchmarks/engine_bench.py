@@ -149,14 +149,30 @@ class Rate:
 
 def best_rate(records: int, run: Callable[[], None], repeats: int) -> Rate:
     """The rates of the fastest of ``repeats`` runs (each clock's own best)."""
-    best_wall = best_cpu = float("inf")
+    return best_rates(records, {"run": run}, repeats)["run"]
+
+
+def best_rates(
+    records: int, runs: dict[str, Callable[[], None]], repeats: int
+) -> dict[str, Rate]:
+    """Each run's best rates, taking turns so that all see the same load.
+
+    On a shared machine the load changes from one second to the next; rows that
+    are compared with each other are timed in alternation, not one after the other.
+    """
+    best = {name: [float("inf"), float("inf")] for name in runs}
     for _ in range(repeats):
-        gc.collect()
-        wall, cpu = time.perf_counter(), time.process_time()
-        run()
-        best_wall = min(best_wall, time.perf_counter() - wall)
-        best_cpu = min(best_cpu, time.process_time() - cpu)
-    return Rate(records / best_wall, records / max(best_cpu, 1e-9))
+        for name, run in runs.items():
+            gc.collect()
+            wall, cpu = time.perf_counter(), time.process_time()
+            run()
+            times = best[name]
+            times[0] = min(times[0], time.perf_counter() - wall)
+            times[1] = min(times[1], time.process_time() - cpu)
+    return {
+        name: Rate(records / wall, records / max(cpu, 1e-9))
+        for name, (wall, cpu) in best.items()
+    }
 
 
 def build_chain(loaded: LoadedModule) -> Chain:
@@ -196,8 +212,6 @@ def measure(
         for payload in payloads:
             raw.call(raw.transform, payload)
 
-    rates["raw"] = best_rate(count, run_raw, repeats)
-
     chain = build_chain(loaded)
     outputs: list[int] = []
 
@@ -207,7 +221,7 @@ def measure(
             result = chain.process(batch, offset, BASE_TIMESTAMP)
             outputs.append(result.records_out)
 
-    rates["engine"] = best_rate(count, run_engine, repeats)
+    rates.update(best_rates(count, {"raw": run_raw, "engine": run_engine}, repeats))
 
     def run_engine_decoded() -> None:
         for batch, offset in zip(batches, offsets, strict=True):
@@ -388,7 +402,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--batch", type=int, default=10_000)
     parser.add_argument("--per-record", type=int, default=20_000)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args(argv)
 
     workload = make_workload(args.records, args.batch)

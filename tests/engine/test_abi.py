@@ -48,6 +48,19 @@ def test_aggregate_input_appends_the_accumulator() -> None:
     assert encoded == abi.encode_input(HELLO_LIST, 0, 0, 25) + b"\x00\x00\x00\x03abc"
 
 
+@pytest.mark.parametrize("version", [21, 22, 25])
+def test_input_parts_pass_the_record_list_through_uncopied(version: int) -> None:
+    records = encode_values([b"x" * 1000, b"y"])
+
+    head, middle, tail = abi.input_parts(records, 5, 9, version, b"acc")
+
+    assert middle is records
+    assert head == abi.encode_input(records, 5, 9, version)[: len(head)]
+    assert head + middle + tail == abi.encode_aggregate_input(
+        records, 5, 9, b"acc", version
+    )
+
+
 @pytest.mark.parametrize(
     ("params", "lookback", "expected"),
     [

@@ -76,29 +76,48 @@ def _extra_params(
         writer.u64(seconds).u32(nanos)
 
 
-def encode_input(
-    records: bytes, base_offset: int, base_timestamp: int, version: int
-) -> bytes:
-    """Encode a ``SmartModuleInput`` for a transform or ``look_back`` call.
+def input_parts(
+    records: bytes,
+    base_offset: int,
+    base_timestamp: int,
+    version: int,
+    accumulator: bytes | None = None,
+) -> tuple[bytes, bytes, bytes]:
+    """A transform's input as (head, records, tail), in the order they are sent.
+
+    The record list is passed through as it is, so the host can copy it into guest
+    memory once instead of first joining it with the few bytes around it.
 
     Args:
         records: An encoded record list (u32 count + records).
         base_offset: Offset the record offset deltas are relative to.
         base_timestamp: Milliseconds the record timestamp deltas are relative to.
         version: The ABI version the instance runs at.
+        accumulator: For an aggregate, the accumulator sent after the base input.
 
     Returns:
-        The bytes to copy into guest memory. Up to version 22 they carry the empty
+        A ``SmartModuleInput`` (or ``SmartModuleAggregateInput`` when given an
+        accumulator) split in three. Up to version 22 the tail carries the empty
         parameter map and join record that Fluvio always sends there.
     """
-    writer = Writer().i64(base_offset).byte_vector(records)
+    head = Writer().i64(base_offset).u32(len(records)).getvalue()
+    tail = Writer()
     if version <= LAST_PARAMS_VERSION:
-        _extra_params(writer, {}, None, version)
+        _extra_params(tail, {}, None, version)
         if version >= JOIN_RECORD_VERSION:
-            writer.byte_vector(b"")
+            tail.byte_vector(b"")
     if version >= TIMESTAMP_VERSION:
-        writer.i64(base_timestamp)
-    return writer.getvalue()
+        tail.i64(base_timestamp)
+    if accumulator is not None:
+        tail.byte_vector(accumulator)
+    return head, records, tail.getvalue()
+
+
+def encode_input(
+    records: bytes, base_offset: int, base_timestamp: int, version: int
+) -> bytes:
+    """Encode a ``SmartModuleInput`` for a transform or ``look_back`` call."""
+    return b"".join(input_parts(records, base_offset, base_timestamp, version))
 
 
 def encode_aggregate_input(
@@ -109,8 +128,8 @@ def encode_aggregate_input(
     version: int,
 ) -> bytes:
     """Encode a ``SmartModuleAggregateInput``: the base input, then the accumulator."""
-    base = encode_input(records, base_offset, base_timestamp, version)
-    return base + _U32.pack(len(accumulator)) + accumulator
+    parts = input_parts(records, base_offset, base_timestamp, version, accumulator)
+    return b"".join(parts)
 
 
 def encode_init_input(

@@ -251,16 +251,11 @@ class Chain:
     def _run_step(
         self, step: _Step, records: bytes, base_offset: int, base_timestamp: int
     ) -> abi.TransformOutput:
-        if step.aggregate:
-            payload = abi.encode_aggregate_input(
-                records, base_offset, base_timestamp, step.accumulator, step.version
-            )
-        else:
-            payload = abi.encode_input(
-                records, base_offset, base_timestamp, step.version
-            )
-
-        reply = step.instance.call_transform(payload)
+        accumulator = step.accumulator if step.aggregate else None
+        parts = abi.input_parts(
+            records, base_offset, base_timestamp, step.version, accumulator
+        )
+        reply = step.instance.call_transform(parts)
         if reply.status < 0:
             raise CallFailure(
                 _status_text(reply.status, abi.TRANSFORM_STATUS_NAMES), trapped=False

@@ -210,28 +210,29 @@ class Instance:
         self._stdout.close()
         self._stderr.close()
 
-    def call_transform(self, payload: bytes) -> Reply:
-        """Run the transform export on an encoded input; scan its record list."""
-        return self._call(self._transform, payload, scan=True)
+    def call_transform(self, parts: tuple[bytes, ...]) -> Reply:
+        """Run the transform export on an input given in parts; scan its records."""
+        return self._call(self._transform, parts, scan=True)
 
     def call_init(self, payload: bytes) -> Reply:
         """Run ``init``; only valid when the module exports it."""
         assert self._init is not None
-        return self._call(self._init, payload)
+        return self._call(self._init, (payload,))
 
     def call_look_back(self, payload: bytes) -> Reply:
         """Run ``look_back``; only valid when the module exports it."""
         assert self._look_back is not None
-        return self._call(self._look_back, payload)
+        return self._call(self._look_back, (payload,))
 
-    def _call(self, function: I32Call, payload: bytes, *, scan: bool = False) -> Reply:
+    def _call(
+        self, function: I32Call, parts: tuple[bytes, ...], *, scan: bool = False
+    ) -> Reply:
         self._slot.buffer = None
+        length = sum(len(part) for part in parts)
         try:
-            pointer = self._pass_input(payload)
+            pointer = self._pass_input(parts, length)
             self._arm()
-            status = _signed32(
-                function(self._store, pointer, len(payload), self.version)
-            )
+            status = _signed32(function(self._store, pointer, length, self.version))
         except wasmtime.Trap as trap:
             raise CallFailure(self._describe_trap(trap)) from None
         except wasmtime.WasmtimeError as error:
@@ -243,17 +244,22 @@ class Instance:
             return Reply(status, None)
         return self._read_output(status, scan)
 
-    def _pass_input(self, payload: bytes) -> int:
+    def _pass_input(self, parts: tuple[bytes, ...], length: int) -> int:
         self._arm()
-        pointer = _unsigned32(self._alloc(self._store, len(payload)))
+        pointer = _unsigned32(self._alloc(self._store, length))
         size = self.memory_size
-        if pointer + len(payload) > size:
+        if pointer + length > size:
             raise CallFailure(
-                f"returned from alloc({len(payload)}) a pointer {pointer:#x} "
+                f"returned from alloc({length}) a pointer {pointer:#x} "
                 f"outside its memory of {format_bytes(size)}"
             )
-        if payload:
-            ctypes.memmove(self._address(pointer), payload, len(payload))
+
+        # Each part goes straight to its place in guest memory: the batch is
+        # copied once, never first joined with the few bytes around it.
+        address = self._address(pointer)
+        for part in parts:
+            ctypes.memmove(address, part, len(part))
+            address += len(part)
         return pointer
 
     def _address(self, pointer: int) -> int:
