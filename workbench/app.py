@@ -451,6 +451,7 @@ class SmartbenchApp(App[int]):
         """Open a bench in a new tab."""
         self._bench_number += 1
         bench_id = f"bench-{self._bench_number}"
+        self._read_scratch_if_topic_is_gone(spec)
         # A scratch bench opened now is for typing; one restored from the session
         # or reached later by switching tabs is not.
         prefer_editor = activate and spec.topic is None
@@ -463,6 +464,21 @@ class SmartbenchApp(App[int]):
         self._update_empty()
         self.call_after_refresh(self.save)
         return bench
+
+    def _read_scratch_if_topic_is_gone(self, spec: BenchSpec) -> None:
+        # A saved session can name a topic deleted since; the bench still opens,
+        # on scratch input, so its module and params are not lost.
+        topic = spec.topic
+        if topic is None or self.services.broker.topic_exists(topic):
+            return
+        spec.topic = None
+        self.notify(
+            f"topic {topic} no longer exists; this bench reads scratch input "
+            "(press t to pick a topic)",
+            title=spec.title,
+            severity="warning",
+            timeout=10,
+        )
 
     def benches(self) -> list[BenchView]:
         """Open benches in tab order."""
@@ -719,6 +735,8 @@ class SmartbenchApp(App[int]):
                 parse_params(values.get("params", "").split(","))
             elif name == "export":
                 _export_target(values)
+            elif name in ("open", "topic"):
+                self._check_topic(values.get("topic", "").strip())
             elif name in ("open-transforms", "add-step", "remove-step", "step"):
                 self._chain_problem(name, values)
         except SmartbenchError as error:
@@ -813,6 +831,7 @@ class SmartbenchApp(App[int]):
         if not module:
             raise UsageError("give a .wasm path or a registered module name")
         topic = values.get("topic", "").strip() or None
+        self._check_topic(topic or "")
         if topic is None and self.bench is not None:
             topic = self.bench.spec.topic
         if topic is None and self.scan.topics:
@@ -944,15 +963,20 @@ class SmartbenchApp(App[int]):
     def _command_topic(self, values: dict[str, str]) -> None:
         bench = self._require_bench()
         topic = values.get("topic", "").strip()
-        known = {name for name, _ in self.scan.topics}
         bench.spec.key_separator = values.get("key_separator", "")
+        self._check_topic(topic)
         if topic in ("", "scratch"):
             bench.set_input(None)
-        elif topic not in known and not self.services.broker.topic_exists(topic):
-            raise UsageError(f"Topic {topic} not found")
         else:
             bench.set_input(topic)
         self._retitle(bench)
+
+    def _check_topic(self, topic: str) -> None:
+        """Refuse a topic that does not exist; empty and ``scratch`` need none."""
+        if topic in ("", "scratch"):
+            return
+        if not self.services.broker.topic_exists(topic):
+            raise UsageError(f"Topic {topic} not found")
 
     def _command_run(self, values: dict[str, str]) -> None:
         self._require_bench().action_run_topic()

@@ -158,3 +158,45 @@ async def test_params_with_no_bench_open_says_so(
 
     assert "no bench is open" in note
     assert not isinstance(screen, FormScreen)
+
+
+async def test_a_session_naming_a_deleted_topic_opens_the_bench_on_scratch(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    module = wasm_file(tmp_path, "filter")
+    session = Session(benches=[bench_spec(module, "gone")], existed=True)
+    app = SmartbenchApp(workspace, broker, TEST_CONFIG, session=session)
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: len(app._notifications) > 0, "a note")
+        note = str(list(app._notifications)[-1].message)
+        bench = current_bench(app)
+        bench.scratch_editor.insert("banana\nfig\n")
+        await wait_for_text(pilot, "1 kept / 2")
+
+    assert note.startswith("topic gone no longer exists; this bench reads scratch")
+    assert bench.spec.topic is None
+
+
+async def test_the_open_form_names_a_topic_that_does_not_exist(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "fruit", FRUIT)
+    module = wasm_file(tmp_path, "filter")
+    app = make_app(workspace, broker, [bench_spec(module, "fruit")])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "4 kept / 7")
+        await pilot.press("o")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the form")
+        form = app.screen
+        form.query_one("#field-module", Input).value = str(module)
+        form.query_one("#field-topic", Input).value = "fruits"
+        form.query_one("#field-module", Input).focus()
+        await pilot.press("enter")
+        await wait_for_text(pilot, "Topic fruits not found")
+        still_open = app.screen is form
+        benches = len(app.benches())
+
+    assert still_open
+    assert benches == 1
