@@ -121,7 +121,10 @@ async def test_the_aggregate_note_is_shown_whole(
         header = current_bench(app).header_text().plain
         header_region = current_bench(app).query_one("#bench-header").region
         header_shown = screen_lines(app)[header_region.y]
+        last_shown = current_bench(app).input_view.visible_range()[1]
 
+    # The note takes a line from the panes; the last record stays on screen.
+    assert last_shown == BIG
     assert header.startswith(str(module)) and header.endswith("watch off")
     assert "aggregate.wasm · aggregate" in header_shown
     assert header_shown.rstrip().endswith("watch off")

@@ -150,6 +150,9 @@ class RecordView(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         self.virtual_size = Size(self.size.width, self.line_count())
         self._strips.clear()
+        # A pane that got shorter (a note or panel opened below a header) must not
+        # hide the line the cursor is on, such as the last one after End.
+        self._scroll_cursor_into_view()
         # More or fewer lines are visible now, which is what a scroll means to
         # whoever computes outputs for the visible rows.
         self.post_message(self.Scrolled(self, int(self.scroll_offset.y)))
@@ -213,12 +216,15 @@ class RecordView(ScrollView, can_focus=True):
         self._moving_by_user = by_user
         self.cursor = index
         self._moving_by_user = False
+        self._scroll_cursor_into_view()
+
+    def _scroll_cursor_into_view(self) -> None:
         height = max(1, self.scrollable_content_region.height)
         top = int(self.scroll_offset.y)
-        if index < top:
-            self.scroll_to(y=index, animate=False)
-        elif index >= top + height:
-            self.scroll_to(y=index - height + 1, animate=False)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False)
+        elif self.cursor >= top + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False)
 
     def action_cursor(self, delta: int) -> None:
         self.move_to(self.cursor + delta, by_user=True)
