@@ -41,6 +41,8 @@ from workbench.bench import (
     BenchServices,
     BenchSpec,
     StepSpec,
+    is_run_topic,
+    orphaned_run_topics,
     parse_params,
     watched_path,
 )
@@ -358,6 +360,8 @@ class SmartbenchApp(App[int]):
             from workbench.workspace import Workspace
 
             Workspace(self.services.workspace, broker).ensure_samples()
+        if not self._scanned_once:
+            _drop_orphaned_run_topics(broker)
         topics = _listed_topics(broker)
         registry = self.services.open_registry()
         try:
@@ -1106,7 +1110,6 @@ class SmartbenchApp(App[int]):
         if summary is None or summary.output_topic is None:
             raise UsageError("run the whole topic first (r), then export its output")
         output_topic, file = _export_target(values)
-        bench.exported = output_topic is not None or bench.exported
         self._export(summary.output_topic, output_topic, file)
 
     @work(thread=True, group="task", exit_on_error=False)
@@ -1213,12 +1216,19 @@ class SmartbenchApp(App[int]):
         self.exit(0)
 
 
+def _drop_orphaned_run_topics(broker: Broker) -> None:
+    names = [t.name for t in broker.list_topics()]
+    for name in orphaned_run_topics(names):
+        try:
+            broker.delete_topic(name)
+        except SmartbenchError:
+            log.exception("dropping the orphaned run topic %s", name)
+
+
 def _listed_topics(broker: Broker) -> list[tuple[str, int]]:
     """Topics and record counts for the sidebar, without runs' temporary topics."""
     return [
-        (t.name, t.records)
-        for t in broker.list_topics()
-        if not t.name.startswith("smartbench-run-")
+        (t.name, t.records) for t in broker.list_topics() if not is_run_topic(t.name)
     ]
 
 

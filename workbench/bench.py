@@ -9,6 +9,7 @@ own wasmtime store, so no store is ever touched by two threads.
 from __future__ import annotations
 
 import bisect
+import os
 import threading
 import time
 from array import array
@@ -804,10 +805,47 @@ class BenchServices:
         return Registry.open(self.workspace)
 
     def temporary_topic_name(self) -> str:
-        """A fresh name for a whole-topic run's output."""
+        """A fresh name for a whole-topic run's output, naming this process."""
         import uuid
 
-        return f"smartbench-run-{uuid.uuid4().hex[:10]}"
+        return f"{RUN_TOPIC_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:10]}"
+
+
+RUN_TOPIC_PREFIX = "smartbench-run-"
+"""Whole-topic runs write their output to topics named with this prefix."""
+
+
+def is_run_topic(name: str) -> bool:
+    """A whole-topic run's temporary output topic (hidden from lists)."""
+    return name.startswith(RUN_TOPIC_PREFIX)
+
+
+def orphaned_run_topics(names: list[str]) -> list[str]:
+    """Run topics whose app is gone: killed, or its terminal closed, before cleanup.
+
+    The name carries the pid of the app that made it; a topic of a live process
+    belongs to another workbench open on the same workspace and is left alone.
+    """
+    orphans = []
+    for name in names:
+        if not is_run_topic(name):
+            continue
+        pid_text = name[len(RUN_TOPIC_PREFIX) :].split("-", 1)[0]
+        if not pid_text.isdigit() or not _process_is_alive(int(pid_text)):
+            orphans.append(name)
+    return orphans
+
+
+def _process_is_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    except OverflowError:
+        return False
+    return True
 
 
 # --- watch -------------------------------------------------------------------------

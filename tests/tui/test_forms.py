@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,6 +22,7 @@ from tests.tui.helpers import (
     wasm_file,
 )
 from workbench.app import SmartbenchApp
+from workbench.bench import RUN_TOPIC_PREFIX, is_run_topic
 from workbench.engine.broker import Broker
 from workbench.screens import ConfirmScreen, FormScreen, TextScreen
 from workbench.session import Session
@@ -200,3 +204,49 @@ async def test_the_open_form_names_a_topic_that_does_not_exist(
 
     assert still_open
     assert benches == 1
+
+
+async def test_closing_a_bench_after_an_export_drops_its_run_topic(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "fruit", FRUIT)
+    module = wasm_file(tmp_path, "filter")
+    app = make_app(workspace, broker, [bench_spec(module, "fruit")])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "4 kept / 7")
+        bench = current_bench(app)
+        run_topic = bench.output_topic
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the form")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: broker.topic_exists("filter-out"), "export")
+        await wait_for(pilot, lambda: len(app._notifications) > 0, "a note")
+        await pilot.press("ctrl+w")
+        await wait_for(pilot, lambda: not app.benches(), "the bench to close")
+
+    assert run_topic is not None and is_run_topic(run_topic)
+    assert not broker.topic_exists(run_topic)
+    assert len(broker.read_records("filter-out", 0, 0, 10)) == 4
+
+
+async def test_run_topics_left_by_a_dead_app_are_dropped_at_start(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    orphan = f"{RUN_TOPIC_PREFIX}{gone.stdout.strip()}-0123456789"
+    ours = f"{RUN_TOPIC_PREFIX}{os.getpid()}-0123456789"
+    for name in (orphan, ours):
+        make_topic(broker, name, ["left"])
+    app = make_app(workspace, broker, [])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: app._scanned_once, "the first scan")
+
+    assert not broker.topic_exists(orphan)
+    assert broker.topic_exists(ours)

@@ -155,7 +155,6 @@ class BenchView(Vertical):
         self.run_summary: TopicRunSummary | None = None
         self.run_progress: TopicRunProgress | None = None
         self.output_topic: str | None = None
-        self.exported = False
         self.new_records = 0
         self.step: int | None = None
         self.throughputs: list[float] = []
@@ -757,9 +756,8 @@ class BenchView(Vertical):
         ]
 
     def _drop_output_topic(self) -> None:
-        if self.output_topic is None or self.exported:
-            self.output_topic = None
-            self.exported = False
+        # An export copied what it kept, so the run's own topic can always go.
+        if self.output_topic is None:
             return
         try:
             if self.services.broker.topic_exists(self.output_topic):
