@@ -766,6 +766,8 @@ class SmartbenchApp(App[int]):
                 "params": ", ".join(f"{k}={v}" for k, v in step.params.items()),
                 "aggregate_initial": step.initial or "",
                 "abi_version": str(spec.abi_version),
+                # The palette's watch form offers the toggle: the other state.
+                "watch": "off" if spec.watch else "on",
                 "key_separator": spec.key_separator,
                 "name": _suggest_name(spec.steps[0].module),
                 # One target only: a form with both would be refused as it stands.
@@ -1158,7 +1160,8 @@ class SmartbenchApp(App[int]):
             "build": values.get("build", "").strip(),
             "src": values.get("src", "").strip(),
         }
-        self.set_watch(bench, True)
+        # From the w key the form only asks about a build: it turns watch on.
+        self.set_watch(bench, values.get("watch", "on").strip().lower() != "off")
 
     def set_watch(self, bench: BenchView, on: bool) -> None:
         """Start or stop following the bench's module file."""

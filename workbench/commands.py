@@ -786,12 +786,17 @@ APP_COMMANDS: tuple[Command, ...] = (
     Command(
         path=("app", "watch"),
         summary="toggle watch: reload the module when its file changes",
-        usage="smartbench app watch [--build CMD] [--src DIR]",
+        usage="smartbench app watch [--build CMD] [--src DIR] [--watch {on,off}]",
         handler=APP_HANDLER,
         in_app=True,
         arguments=(
             arg("--build", help="command run through sh -c when sources change"),
             arg("--src", help="directory whose changes trigger the build"),
+            arg(
+                "--watch",
+                help="on: follow the module's file; off: stop following it",
+                choices=["on", "off"],
+            ),
         ),
     ),
     Command(

@@ -127,3 +127,28 @@ async def test_a_build_on_source_change_reloads_and_a_failing_one_keeps_the_modu
 
     assert "filter" in header
     assert module.read_bytes() == wat_fixtures.wasm("filter")
+
+
+async def test_the_palettes_watch_form_turns_watch_off_when_it_is_on(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "words", ["alpha", "kiwi", "banana"])
+    module = wasm_file(tmp_path, "map")
+    session = Session(benches=[bench_spec(module, "words")], existed=True)
+    app = SmartbenchApp(workspace, broker, WATCHING, session=session)
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "BANANA")
+        bench = current_bench(app)
+        offered = []
+        for _ in range(2):
+            app._form("watch")
+            await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "form")
+            offered.append(app.screen.query_one("#field-watch").value)
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: not isinstance(app.screen, FormScreen), "")
+            await wait_for(pilot, lambda: bench.spec.watch is (offered[-1] == "on"), "")
+        watching = bench._watcher is not None
+
+    assert offered == ["on", "off"]
+    assert not watching

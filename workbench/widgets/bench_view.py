@@ -867,6 +867,9 @@ class BenchView(Vertical):
         )
         if self.spec.steps[0].is_path:
             self.reload_modules()
+        elif self.loaded is not None and self.loaded.infos[0].sha256 == info.sha256:
+            # Rebuilt to the very bytes that were promoted: nothing to promote.
+            self.set_watch_note(f"reloaded {stamp}; same as registered")
         else:
             self.set_watch_note("source newer than registered — promote again")
 
