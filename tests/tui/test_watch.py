@@ -6,7 +6,7 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-from textual.widgets import Input
+from textual.widgets import Input, Select
 
 from tests.engine import wat_fixtures
 from tests.tui.helpers import (
@@ -140,11 +140,11 @@ async def test_the_palettes_watch_form_turns_watch_off_when_it_is_on(
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for_text(pilot, "BANANA")
         bench = current_bench(app)
-        offered = []
+        offered: list[str] = []
         for _ in range(2):
             app._form("watch")
             await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "form")
-            offered.append(app.screen.query_one("#field-watch").value)
+            offered.append(str(app.screen.query_one("#field-watch", Select).value))
             await pilot.press("enter")
             await wait_for(pilot, lambda: not isinstance(app.screen, FormScreen), "")
             await wait_for(pilot, lambda: bench.spec.watch is (offered[-1] == "on"), "")
