@@ -327,14 +327,23 @@ class InputView(RecordView):
         return row_text(self, row)
 
 
+FULL_TIME_WIDTH = 80
+"""Panes at least this wide show each record's date and time."""
+CLOCK_TIME_WIDTH = 44
+"""Panes at least this wide show each record's time of day."""
+
+
 def row_text(view: RecordView, row: InputRow, offset: int | None = None) -> Text:
     """Columns that fit the width: offset, then key and time when wide enough."""
     width = view.size.width
     text = Text()
     shown = row.offset if offset is None else offset
     text.append(f"{shown:>7} " if shown >= 0 else "      — ", view.style_of("offset"))
-    if width >= 70 and row.timestamp:
+    if width >= FULL_TIME_WIDTH and row.timestamp:
         text.append(format_timestamp(row.timestamp) + " ", view.style_of("dim"))
+    elif width >= CLOCK_TIME_WIDTH and row.timestamp:
+        # Half a 120-column screen: the time of day, the date is in the detail.
+        text.append(format_timestamp(row.timestamp)[11:] + " ", view.style_of("dim"))
     if row.key is not None and width >= 40:
         text.append(preview(row.key, 40)[:12] + " ", view.style_of("key"))
     text.append(preview(row.value))
