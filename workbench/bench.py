@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from workbench.engine.batches import decode_fields, slice_batch
 from workbench.engine.records import Record, decode_records, encode_record_list
 from workbench.engine.types import (
     DEFAULT_ABI_VERSION,
@@ -95,6 +96,68 @@ class TopicSource:
             self.topic, self.partition, base + start, count
         )
         return [InputRow(r.offset, r.timestamp, r.key, r.value) for r in stored]
+
+    def batches(self, start: int, stop: int, size: int) -> Iterator[InputBatch]:
+        """Rows ``start`` to ``stop`` as stored record lists of about ``size``.
+
+        The broker keeps records encoded as a module receives them, so a run
+        hands them over without decoding: small stored batches (records produced
+        one at a time) are merged, large ones cut to ``size``.
+        """
+        from workbench.engine.broker import coalesce_batches
+
+        base, _ = self._bounds()
+        stored = self.broker.read_batches(
+            self.topic, self.partition, base + start, base + stop
+        )
+        for batch in coalesce_batches(stored, max_records=size):
+            skip = 0
+            while skip < batch.count:
+                take = min(size, batch.count - skip)
+                records = batch.records
+                if skip or take < batch.count:
+                    records = slice_batch(records, skip, take)
+                yield InputBatch(
+                    records,
+                    batch.base_offset,
+                    batch.base_timestamp,
+                    batch.first_offset + skip,
+                    take,
+                )
+                skip += take
+
+
+@dataclass(frozen=True, slots=True)
+class InputBatch:
+    """Consecutive input records as one encoded record list, for an engine call."""
+
+    records: bytes
+    base_offset: int
+    """What the records' offset deltas add to (the call's base offset)."""
+    base_timestamp: int
+    first_offset: int
+    """Offset of the first record (above ``base_offset`` when cut from a batch)."""
+    count: int
+
+    @property
+    def last_offset(self) -> int:
+        return self.first_offset + self.count - 1
+
+
+def input_batches(
+    source: InputSource, start: int, stop: int, size: int
+) -> Iterator[InputBatch]:
+    """Rows ``start`` to ``stop`` of any source as encoded batches of ``size``."""
+    if isinstance(source, TopicSource):
+        yield from source.batches(start, stop, size)
+        return
+    while start < stop:
+        rows = source.rows(start, min(size, stop - start))
+        if not rows:
+            return
+        encoded, base_offset, base_timestamp = encode_rows(rows)
+        yield InputBatch(encoded, base_offset, base_timestamp, base_offset, len(rows))
+        start += len(rows)
 
 
 class ScratchSource:
@@ -642,10 +705,14 @@ class TopicRunSummary:
     """(first offset, last offset, text) of each batch that wrote something."""
 
 
+OutputWriter = Callable[[list[bytes], list[bytes | None]], None]
+"""Receives a batch's output values and keys (a whole-topic run's topic)."""
+
+
 def run_topic(
     loaded: LoadedChain,
     source: InputSource,
-    write: Callable[[list[OutputRecord]], None] | None,
+    write: OutputWriter | None,
     cancelled: Callable[[], bool],
     progress: Callable[[TopicRunProgress], None],
     output_topic: str | None = None,
@@ -657,7 +724,8 @@ def run_topic(
     Args:
         loaded: The compiled chain; one chain instance carries state across batches.
         source: The input rows.
-        write: Receives each batch's output records (e.g. a temporary topic).
+        write: Receives each batch's output values and keys (e.g. a temporary
+            topic).
         cancelled: Polled between batches; True stops the run.
         progress: Called after each batch.
         output_topic: Name reported in the summary.
@@ -681,20 +749,19 @@ def run_topic(
     chain = loaded.build(override, limits)
     seconds_before = summary.seconds
 
-    for start in range(summary.records_in, total, TOPIC_RUN_BATCH):
+    batches = input_batches(source, summary.records_in, total, TOPIC_RUN_BATCH)
+    for batch in batches:
         if cancelled():
             summary.cancelled = True
             break
-        rows = source.rows(start, TOPIC_RUN_BATCH)
-        if not rows:
-            break
+        start = summary.records_in
         summary.checkpoints.append((start, accumulator))
-        stop = _run_batch(chain, loaded, rows, summary, write)
+        stop = _run_batch(chain, loaded, batch, summary, write)
         if loaded.kind is ModuleKind.AGGREGATE and summary.records_out:
             accumulator = summary.last_value
         progress(
             TopicRunProgress(
-                start + len(rows),
+                start + batch.count,
                 total,
                 summary.records_out,
                 summary.bytes_in,
@@ -726,38 +793,45 @@ def _initial_accumulator(loaded: LoadedChain) -> bytes:
 def _run_batch(
     chain: Any,
     loaded: LoadedChain,
-    rows: list[InputRow],
+    batch: InputBatch,
     summary: TopicRunSummary,
-    write: Callable[[list[OutputRecord]], None] | None,
+    write: OutputWriter | None,
 ) -> bool:
-    encoded, base_offset, base_timestamp = encode_rows(rows)
-    processed: ProcessResult = chain.process(encoded, base_offset, base_timestamp)
+    processed: ProcessResult = chain.process(
+        batch.records, batch.base_offset, batch.base_timestamp
+    )
     logs = _logs_of(processed)
     if logs:
-        summary.logs.append((rows[0].offset, rows[-1].offset, logs))
+        summary.logs.append((batch.first_offset, batch.last_offset, logs))
     if processed.failure is not None:
         # The whole call failed: nothing of this batch counts as processed.
         summary.failure = processed.failure
-        summary.failed_offsets = (rows[0].offset, rows[-1].offset)
+        summary.failed_offsets = (batch.first_offset, batch.last_offset)
         return True
 
-    done = rows
+    inputs = decode_fields(batch.records)
     if processed.error is not None:
         # The records after the failing one never ran, so they are not counted.
-        done = rows[: max(0, processed.error.offset - base_offset)]
-    summary.records_in += len(done)
-    summary.bytes_in += sum(len(r.value) + len(r.key or b"") for r in done)
+        done = processed.error.offset - batch.first_offset
+        inputs = inputs[: min(max(0, done), batch.count)]
+    summary.records_in += len(inputs)
+    summary.bytes_in += sum(len(value) + len(key or b"") for *_, key, value in inputs)
 
-    records = _output_records(processed.output) if processed.output else []
-    known = not loaded.has_array_map
-    for offset_delta, _ in records:
-        summary.source_offsets.append(base_offset + offset_delta if known else -1)
-    summary.records_out += len(records)
-    summary.bytes_out += sum(len(r.value) + len(r.key or b"") for _, r in records)
-    if records:
-        summary.last_value = records[-1][1].value
-    if write is not None and records:
-        write([record for _, record in records])
+    outputs = decode_fields(processed.output) if processed.output else []
+    offsets = summary.source_offsets
+    if loaded.has_array_map:
+        offsets.extend([-1] * len(outputs))
+    else:
+        base = batch.base_offset
+        offsets.extend([base + delta for delta, *_ in outputs])
+    keys = [key for _, _, key, _ in outputs]
+    values = [value for *_, value in outputs]
+    summary.records_out += len(outputs)
+    summary.bytes_out += sum(map(len, values)) + sum(len(k) for k in keys if k)
+    if values:
+        summary.last_value = values[-1]
+    if write is not None and values:
+        write(values, keys)
     if processed.error is not None:
         summary.error = processed.error
         return True
@@ -803,6 +877,12 @@ class BenchServices:
         from workbench.engine.registry import Registry
 
         return Registry.open(self.workspace)
+
+    def open_broker(self) -> Broker:
+        """A broker connection of the calling worker's own (closed by the caller)."""
+        from workbench.engine.broker import Broker
+
+        return Broker.open(self.workspace)
 
     def temporary_topic_name(self) -> str:
         """A fresh name for a whole-topic run's output, naming this process."""

@@ -424,6 +424,19 @@ MAP = r"""
     (call $send))
 """
 
+# The map above with a busy loop per record: a whole-topic run over it lasts long
+# enough to be cancelled half-way on any machine.
+SLOW_MAP = MAP.replace(
+    "(local $n i32) (local $p i32) (local $c i32)",
+    "(local $n i32) (local $p i32) (local $c i32) (local $spin i32)",
+).replace(
+    "        (call $next_record)\n",
+    "        (call $next_record)\n"
+    "        (local.set $spin (i32.const 20000))\n"
+    "        (loop $busy (local.set $spin (i32.sub (local.get $spin) (i32.const 1)))\n"
+    "          (br_if $busy (local.get $spin)))\n",
+)
+
 FILTER_MAP = r"""
   (func (export "filter_map") (param $ptr i32) (param $len i32) (param $version i32)
       (result i32)
@@ -881,6 +894,7 @@ EXITS = r"""
 _SOURCES: dict[str, str] = {
     "filter": RUNTIME + FILTER,
     "map": RUNTIME + MAP,
+    "slow_map": RUNTIME + SLOW_MAP,
     "filter_map": RUNTIME + FILTER_MAP,
     "array_map": RUNTIME + ARRAY_MAP,
     "aggregate": RUNTIME + AGGREGATE,

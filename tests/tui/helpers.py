@@ -27,10 +27,16 @@ def wasm_file(directory: Path, fixture: str) -> Path:
     return path
 
 
+TOPIC_TIME = 1_700_000_000_000
+"""When the records of :func:`make_topic` were produced."""
+TOPIC_CLOCK = "22:13:20"
+"""That time of day (UTC), as the Input pane shows it beside each record."""
+
+
 def make_topic(broker: Broker, name: str, values: list[str]) -> None:
     """A topic holding ``values`` at offsets 0…"""
     broker.create_topic(name)
-    broker.produce(name, [v.encode() for v in values], timestamps=1_700_000_000_000)
+    broker.produce(name, [v.encode() for v in values], timestamps=TOPIC_TIME)
 
 
 def make_app(

@@ -9,6 +9,7 @@ from textual.widgets import Input
 
 from tests.engine import wat_fixtures
 from tests.tui.helpers import (
+    TOPIC_CLOCK,
     bench_spec,
     current_bench,
     make_app,
@@ -83,7 +84,7 @@ async def test_map_output_lines_up_with_its_input(
         await wait_for(pilot, lambda: bench.window is not None, "the window run")
         lines = screen_lines(app)
 
-    row = next(line for line in lines if "      2 banana" in line)
+    row = next(line for line in lines if f"      2 {TOPIC_CLOCK} banana" in line)
     assert row.rstrip().endswith("BANANA")
 
 
@@ -115,7 +116,7 @@ async def test_aggregate_ends_at_the_whole_topic_total(
         await wait_for(pilot, lambda: bench.run_summary is not None, "the run")
         bench.input_view.focus()
         await pilot.press("end")
-        await wait_for_text(pilot, "   2499 2500")
+        await wait_for_text(pilot, f"   2499 {TOPIC_CLOCK} 2500")
         # The output window is recomputed a moment after the scroll settles.
         await wait_for(
             pilot,

@@ -89,7 +89,7 @@ async def test_escape_cancels_a_whole_topic_run_between_batches(
 ) -> None:
     broker.create_topic("big")
     broker.produce("big", [b"value-%d" % n for n in range(300_000)], timestamps=0)
-    module = wasm_file(tmp_path, "map")
+    module = wasm_file(tmp_path, "slow_map")
     app = make_app(workspace, broker, [bench_spec(module, "big")])
 
     async with app.run_test(size=(100, 30)) as pilot:

@@ -32,7 +32,6 @@ from workbench.bench import (
     InputRow,
     InputSource,
     LoadedChain,
-    OutputRecord,
     ScratchSource,
     SetupKey,
     StepSpec,
@@ -70,6 +69,7 @@ from workbench.widgets.scratch_editor import ScratchEditor
 if TYPE_CHECKING:
     from textual.timer import Timer
 
+    from workbench.engine.broker import Broker
     from workbench.engine.watch import BuildConfig
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,8 @@ AUTO_RUN_LIMIT = 200_000
 WINDOW_DEBOUNCE = 0.1
 SCRATCH_DEBOUNCE = 0.15
 TAIL_INTERVAL = 0.5
+PROGRESS_INTERVAL = 0.1
+"""Seconds between progress updates a whole-topic run sends the UI."""
 WINDOW_MARGIN = 20
 """Rows computed beyond the visible ones, so small scrolls need no new run."""
 
@@ -173,6 +175,7 @@ class BenchView(Vertical):
         self._window_busy = False
         self._window_again = False
         self._topic_busy = False
+        self._progress_posted = 0.0
         self._topic_again: str | None = None
         """``full`` or ``resume``: the run to start once the one in flight ends."""
         self._resuming = False
@@ -627,19 +630,18 @@ class BenchView(Vertical):
         key: SetupKey,
     ) -> None:
         worker = get_current_worker()
-        broker = self.services.broker
-        source = self._make_source()
+        # A connection of its own: the run reads and writes for seconds on end,
+        # and sharing the app's would make every page the panes draw wait for it.
+        broker: Broker | None = None
         try:
+            broker = self.services.open_broker()
+            source = TopicSource(broker, self.spec.topic or "", self.spec.partition)
             if resume is None:
                 broker.create_topic(output_topic)
 
-            def write(records: list[OutputRecord]) -> None:
-                broker.produce(
-                    output_topic,
-                    [r.value for r in records],
-                    [r.key for r in records],
-                    partition=0,
-                )
+            def write(values: list[bytes], keys: list[bytes | None]) -> None:
+                keyed = any(key is not None for key in keys)
+                broker.produce(output_topic, values, keys if keyed else None, 0, 0)
 
             summary = run_topic(
                 loaded,
@@ -657,8 +659,17 @@ class BenchView(Vertical):
         except Exception as error:
             log.exception("topic run of %s", self.spec.title)
             self.post_message(TopicRunFinished(run_id, None, f"run failed: {error}"))
+        finally:
+            if broker is not None:
+                broker.close()
 
     def _post_progress(self, run_id: int, progress: TopicRunProgress) -> None:
+        # Every message from a worker wakes the UI's event loop, which then waits
+        # for the GIL; a message per batch would keep the UI from its keys.
+        now = time.monotonic()
+        if now - self._progress_posted < PROGRESS_INTERVAL:
+            return
+        self._progress_posted = now
         self.post_message(TopicRunProgressed(run_id, progress))
 
     @on(TopicRunProgressed)
