@@ -41,6 +41,7 @@ from workbench.bench import (
     BenchServices,
     BenchSpec,
     StepSpec,
+    check_module_file,
     is_run_topic,
     orphaned_run_topics,
     parse_params,
@@ -739,7 +740,10 @@ class SmartbenchApp(App[int]):
                 parse_params(values.get("params", "").split(","))
             elif name == "export":
                 _export_target(values)
-            elif name in ("open", "topic"):
+            elif name == "open":
+                self._check_module(values.get("module", "").strip())
+                self._check_topic(values.get("topic", "").strip())
+            elif name == "topic":
                 self._check_topic(values.get("topic", "").strip())
             elif name in ("open-transforms", "add-step", "remove-step", "step"):
                 self._chain_problem(name, values)
@@ -976,6 +980,22 @@ class SmartbenchApp(App[int]):
         else:
             bench.set_input(topic)
         self._retitle(bench)
+
+    def _check_module(self, module: str) -> None:
+        """Refuse a module path that is no file, or a name nobody registered."""
+        if not module:
+            raise UsageError("give a .wasm path or a registered module name")
+        step = StepSpec(module)
+        if step.is_path:
+            check_module_file(Path(module).expanduser())
+            return
+        registry = self.services.open_registry()
+        try:
+            known = registry.exists(module)
+        finally:
+            registry.close()
+        if not known:
+            raise UsageError(f"smartmodule {module} not found")
 
     def _check_topic(self, topic: str) -> None:
         """Refuse a topic that does not exist; empty and ``scratch`` need none."""

@@ -295,12 +295,19 @@ def load_step_module(step: StepSpec, registry: Any | None) -> Any:
 
     if step.is_path:
         path = Path(step.module).expanduser()
-        if not path.is_file():
-            raise ModuleLoadError(f"{path}: no such file")
+        check_module_file(path)
         return load_module(path)
     if registry is None:
         raise ModuleLoadError(f"SmartModule {step.module} was not found")
     return registry.load(step.module)
+
+
+def check_module_file(path: Path) -> None:
+    """Refuse a module path that is missing or not a file, saying which."""
+    if path.is_dir():
+        raise ModuleLoadError(f"{path} is a directory, not a .wasm file")
+    if not path.is_file():
+        raise ModuleLoadError(f"{path}: no such file")
 
 
 class BuildCounter:

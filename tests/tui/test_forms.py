@@ -250,3 +250,39 @@ async def test_run_topics_left_by_a_dead_app_are_dropped_at_start(
 
     assert not broker.topic_exists(orphan)
     assert broker.topic_exists(ours)
+
+
+async def test_the_open_form_names_a_missing_file_a_folder_or_an_unknown_module(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "fruit", FRUIT)
+    module = wasm_file(tmp_path, "filter")
+    app = make_app(workspace, broker, [bench_spec(module, "fruit")])
+    tries = {
+        str(tmp_path / "nope.wasm"): f"{tmp_path / 'nope.wasm'}: no such file",
+        str(tmp_path): f"{tmp_path} is a directory, not a .wasm file",
+        "no-such-module": "smartmodule no-such-module not found",
+    }
+    said = []
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "4 kept / 7")
+        await pilot.press("o")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the form")
+        form = app.screen
+        for module_text, message in tries.items():
+            form.query_one("#field-module", Input).value = module_text
+            form.query_one("#field-topic", Input).value = "fruit"
+            form.query_one("#field-module", Input).focus()
+            await pilot.press("enter")
+            error = form.query_one("#form-error", Static)
+
+            def shown(error: Static = error, message: str = message) -> bool:
+                return message in str(error.render())
+
+            await wait_for(pilot, shown, message)
+            said.append(app.screen is form)
+        benches = len(app.benches())
+
+    assert said == [True, True, True]
+    assert benches == 1
