@@ -98,6 +98,35 @@ async def test_a_run_stopped_by_a_record_error_counts_what_ran_before_it(
     assert stats.endswith("stopped: error at offset 41")
 
 
+async def test_an_aggregate_window_past_where_its_run_stopped_replays_no_gap(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    values = [str(n % 10) for n in range(20_000)]
+    values[1500] = "fifteen hundred"
+    make_topic(broker, "numbers", values)
+    module = wasm_file(tmp_path, "aggregate")
+    app = make_app(workspace, broker, [bench_spec(module, "numbers")])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        bench = current_bench(app)
+        await wait_for(pilot, lambda: bench.run_summary is not None, "the run")
+        bench.input_view.focus()
+        await pilot.press("end")
+        await wait_for(
+            pilot,
+            lambda: bench.window is not None and bench.window.end == 20_000,
+            "the last window",
+        )
+        window = bench.window
+        assert window is not None
+        note = window.accumulator_note
+
+    # The run stopped at 1,500: the window starts near the end, from the initial
+    # value, and says so, instead of replaying 18,000 rows from the last checkpoint.
+    assert window.start > 19_000
+    assert note == f"accumulator from offset {window.start:,}, not from the beginning"
+
+
 async def test_a_run_whose_call_fails_says_which_offsets_failed(
     workspace: Path, broker: Broker, tmp_path: Path
 ) -> None:

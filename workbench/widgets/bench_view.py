@@ -26,6 +26,7 @@ from textual.widgets import Input, ProgressBar, RichLog, Sparkline, Static, Text
 from textual.worker import Worker, get_current_worker
 
 from workbench.bench import (
+    TOPIC_RUN_BATCH,
     BenchServices,
     BenchSpec,
     BuildCounter,
@@ -465,7 +466,9 @@ class BenchView(Vertical):
         summary = self.run_summary
         if summary is not None and not summary.cancelled:
             checkpoint = checkpoint_before(summary.checkpoints, start)
-            if checkpoint is not None:
+            # Past where a run stopped, the nearest checkpoint can be far above
+            # the window: replaying up to here would read and run that whole gap.
+            if checkpoint is not None and start - checkpoint[0] <= TOPIC_RUN_BATCH:
                 return checkpoint[1], None
         if start == 0:
             return None, None
