@@ -6,6 +6,7 @@ from pathlib import Path
 
 from tests.engine import wat_fixtures
 from workbench.bench import (
+    RUN_LOGS_KEPT,
     TOPIC_RUN_BATCH,
     BenchSpec,
     BuildCounter,
@@ -84,3 +85,22 @@ def test_a_record_error_counts_only_the_records_before_it(tmp_path: Path) -> Non
     assert summary.records_in == 1501
     assert [values[-1] for values, _ in written][-1] == b"1"
     assert summary.source_offsets[-1] == 1500
+
+
+def test_a_run_keeps_only_the_last_batches_logs(tmp_path: Path) -> None:
+    broker = Broker.open(tmp_path / "ws")
+    broker.create_topic("many")
+    batches = RUN_LOGS_KEPT + 30
+    broker.produce("many", [b"a%d" % n for n in range(batches * TOPIC_RUN_BATCH)])
+    loaded = _loaded(tmp_path, "printer", "many")
+
+    summary, _, _ = _run(broker, loaded, "many")
+
+    assert summary.logged_batches == batches
+    assert len(summary.logs) == RUN_LOGS_KEPT
+    first, last, text = summary.logs[-1]
+    assert (first, last) == (
+        (batches - 1) * TOPIC_RUN_BATCH,
+        batches * TOPIC_RUN_BATCH - 1,
+    )
+    assert text == "hello from the module\na warning"

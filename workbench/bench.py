@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from workbench.engine.broker import Broker
 
 TOPIC_RUN_BATCH = 1000
+RUN_LOGS_KEPT = 50
+"""How many batches' logs a whole-topic run keeps (the last ones)."""
 """Records per wasm call in a whole-topic run: one call per batch, never per record."""
 
 
@@ -709,7 +711,13 @@ class TopicRunSummary:
     failed_offsets: tuple[int, int] | None = None
     """First and last offset of the batch whose call failed (with ``failure``)."""
     logs: list[tuple[int, int, str]] = field(default_factory=list)
-    """(first offset, last offset, text) of each batch that wrote something."""
+    """(first offset, last offset, text) of the last batches that wrote something.
+
+    Only the last :data:`RUN_LOGS_KEPT` are kept: a module that prints for every
+    record would otherwise hold its whole output in memory for a long topic.
+    """
+    logged_batches: int = 0
+    """Batches that wrote something, those let go from ``logs`` included."""
 
 
 OutputWriter = Callable[[list[bytes], list[bytes | None]], None]
@@ -810,6 +818,9 @@ def _run_batch(
     logs = _logs_of(processed)
     if logs:
         summary.logs.append((batch.first_offset, batch.last_offset, logs))
+        summary.logged_batches += 1
+        if len(summary.logs) > RUN_LOGS_KEPT:
+            del summary.logs[0]
     if processed.failure is not None:
         # The whole call failed: nothing of this batch counts as processed.
         summary.failure = processed.failure

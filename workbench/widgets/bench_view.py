@@ -711,7 +711,9 @@ class BenchView(Vertical):
             self._setup_failure = None
             self.schedule_window(0)
         logs_shown = (
-            len(self.run_summary.logs) if self._resuming and self.run_summary else 0
+            self.run_summary.logged_batches
+            if self._resuming and self.run_summary
+            else 0
         )
         self.run_summary = summary
         self._show_run_diagnostics(summary, logs_shown)
@@ -744,7 +746,14 @@ class BenchView(Vertical):
         elif summary.error is not None:
             self.show_error(summary.error.render())
         log_panel = self.query_one("#log-panel", RichLog)
-        for first, last, text in summary.logs[logs_shown:][-50:]:
+        new = summary.logged_batches - logs_shown
+        kept = summary.logs[-new:] if new > 0 else []
+        if new > len(kept):
+            log_panel.write(
+                f"[{new - len(kept):,} earlier batches wrote logs too; "
+                f"the last {len(kept)} are kept]"
+            )
+        for first, last, text in kept:
             log_panel.write(f"[batch {first}–{last}] {text}")
 
     def action_cancel_run(self) -> None:
