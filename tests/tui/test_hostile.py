@@ -6,6 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from textual.widgets import Static
 
 from tests.engine.wat_fixtures import HOSTILE
 from tests.tui.helpers import (
@@ -25,6 +26,22 @@ from workbench.session import Session
 # Small budgets keep a runaway module from holding the test for the default 5 s.
 TIGHT = replace(TEST_CONFIG, limits=Limits(memory_bytes=64 << 20, time_budget=0.5))
 LOAD_FAILURES = ("bad_alloc", "no_transform", "failing_init", "unknown_import")
+# What the error panel must say for each, in the words a module author can act on.
+SAID = {
+    "infinite_loop": "exceeded its 500 ms time budget",
+    "memory_bomb": "exceeded its 64 MiB memory limit",
+    "trap": "panicked (wasm trap: unreachable)",
+    "divide_by_zero": "crashed (wasm trap: integer divide by zero)",
+    "bad_pointer": "passed copy_records a buffer outside its memory",
+    "garbage_output": "wrote an output that cannot be decoded",
+    "negative_status": "returned error status -11 (DecodingBaseInput)",
+    "never_copies": "returned without calling copy_records",
+    "empty_output": "",
+    "bad_alloc": "returned from alloc(43) a pointer 0x7ffffff0 outside its memory",
+    "no_transform": "no SmartModule transform exported",
+    "failing_init": "init of failing_init.wasm failed: module panicked",
+    "unknown_import": "imports `env.now`, which the host does not provide",
+}
 
 
 @pytest.mark.parametrize("fixture", [*sorted(HOSTILE), *LOAD_FAILURES])
@@ -44,12 +61,14 @@ async def test_hostile_module_shows_an_error_and_the_app_answers(
             "the run to end",
         )
         await settle(pilot)
-        panel = bench.query_one("#error-panel")
+        panel = bench.query_one("#error-panel", Static)
         error_shown = panel.display
+        said = str(panel.render())
         await pilot.press("down")
         await pilot.pause()
         cursor = bench.input_view.cursor
 
     quiet = fixture == "empty_output"
     assert error_shown != quiet
+    assert SAID[fixture] in said, said
     assert cursor == 1
