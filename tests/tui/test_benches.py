@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from textual.widgets import Input
+from textual.widgets import Button, Input, Select
 
 from tests.engine import wat_fixtures
 from tests.tui.helpers import (
@@ -69,6 +69,43 @@ async def test_params_form_reruns_with_new_param(
         await pilot.press(*"contains=an", "enter")
         await wait_for_text(pilot, "2 kept / 7")
         assert "-e contains=an" in screen_text(app)
+
+
+async def test_an_aggregate_initial_value_and_abi_version_from_their_forms(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "numbers", ["1", "2", "3", "4"])
+    module = wasm_file(tmp_path, "aggregate")
+    app = make_app(workspace, broker, [bench_spec(module, "numbers")])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        bench = current_bench(app)
+        await wait_for(pilot, lambda: bench.window is not None, "the window")
+        first_total = bench.output_view.render_row(3).plain
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the form")
+        app.screen.query_one("#field-aggregate_initial", Input).value = "100"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "initial '100'" in bench.header_text().plain, "")
+        await wait_for(
+            pilot, lambda: "110" in bench.output_view.render_row(3).plain, ""
+        )
+
+        at_22 = bench.window
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "ABI form")
+        app.screen.query_one("#field-abi_version", Select).value = "25"
+        app.screen.query_one("#ok", Button).press()
+        await wait_for(pilot, lambda: "ABI 25" in bench.header_text().plain, "ABI 25")
+        await wait_for(
+            pilot,
+            lambda: bench.window is not None and bench.window is not at_22,
+            "a window run at ABI 25",
+        )
+        at_25 = bench.output_view.render_row(3).plain
+
+    assert first_total.strip().endswith("10")
+    assert at_25.strip().endswith("110")
 
 
 async def test_map_output_lines_up_with_its_input(

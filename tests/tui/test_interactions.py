@@ -85,6 +85,27 @@ async def test_enter_opens_the_record_pretty_printed(
     assert "offset 0" in text and "key NULL" in text
 
 
+async def test_a_binary_record_opens_as_a_hex_dump_with_key_and_time(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    broker.create_topic("raw")
+    value = bytes(range(0, 256, 15))
+    broker.produce("raw", [value], [b"sensor-7"], timestamps=1_700_000_000_000)
+    app = make_app(workspace, broker, [bench_spec(wasm_file(tmp_path, "map"), "raw")])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "1 record")
+        await pilot.press("enter")
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, RecordDetailScreen), "detail"
+        )
+        text = screen_text(app)
+
+    assert "00000000  00 0f 1e 2d 3c 4b 5a 69 78 87 96 a5 b4 c3 d2 e1" in text
+    assert "key sensor-7" in text
+    assert "timestamp 2023-11-14 22:13:20 UTC" in text
+
+
 async def test_c_in_the_detail_view_copies_the_value_to_the_clipboard(
     workspace: Path, broker: Broker, tmp_path: Path
 ) -> None:
