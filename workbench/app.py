@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -669,7 +669,10 @@ class SmartbenchApp(App[int]):
             )
             return
         prefill = {**self._prefill(), **self._chain_prefill(name)}
-        fields = [_field_for(argument, prefill, name) for argument in command.arguments]
+        fields = [
+            self._with_suggestions(_field_for(argument, prefill, name))
+            for argument in command.arguments
+        ]
         help_text = (command.description or command.summary).capitalize()
 
         def submitted(values: dict[str, str] | None) -> None:
@@ -690,6 +693,23 @@ class SmartbenchApp(App[int]):
             title += f" — {bench_label(bench)}"
         form = FormScreen(title, fields, help_text, validate)
         self.push_screen(form, submitted)
+
+    def _with_suggestions(self, form_field: Field) -> Field:
+        # Topic and module fields complete to what the workspace holds, and say
+        # what that is, so nobody has to remember the names.
+        if form_field.choices:
+            return form_field
+        if form_field.name == "topic":
+            known = [*(name for name, _ in self.scan.topics), "scratch"]
+        elif form_field.name == "module":
+            known = [name for name, _ in self.scan.modules]
+        else:
+            return form_field
+        if not known:
+            return form_field
+        listed = ", ".join(known[:8]) + (", …" if len(known) > 8 else "")
+        help_text = f"{form_field.help} (→ completes: {listed})"
+        return replace(form_field, suggestions=tuple(known), help=help_text)
 
     def _confirm_cli_command(self, command: Command, values: dict[str, str]) -> None:
         # Deleting cannot be undone: name what goes and ask first.

@@ -286,3 +286,27 @@ async def test_the_open_form_names_a_missing_file_a_folder_or_an_unknown_module(
 
     assert said == [True, True, True]
     assert benches == 1
+
+
+async def test_the_topic_form_completes_topic_names_and_lists_them(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "fruit", FRUIT)
+    make_topic(broker, "vegetables", ["leek"])
+    module = wasm_file(tmp_path, "filter")
+    app = make_app(workspace, broker, [bench_spec(module, "fruit")])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "4 kept / 7")
+        await wait_for(pilot, lambda: len(app.scan.topics) == 2, "the scan")
+        await pilot.press("t")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the form")
+        field = app.screen.query_one("#field-topic", Input)
+        field.value = ""
+        field.focus()
+        await pilot.press(*"veg", "right")
+        completed = field.value
+        await pilot.press("enter")
+        await wait_for_text(pilot, "Input · vegetables")
+
+    assert completed == "vegetables"

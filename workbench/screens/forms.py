@@ -16,6 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 Validator = Callable[[dict[str, str]], str | None]
@@ -34,6 +35,8 @@ class Field:
     """When given, the field is a select of these values."""
     multiline: bool = False
     placeholder: str = ""
+    suggestions: tuple[str, ...] = ()
+    """Values a text field completes to as you type (right arrow accepts)."""
 
 
 class FormScreen(ModalScreen[dict[str, str] | None]):
@@ -87,7 +90,15 @@ class FormScreen(ModalScreen[dict[str, str] | None]):
             return Select(options, value=field.value, id=widget_id, allow_blank=False)
         if field.multiline:
             return TextArea(field.value, id=widget_id, classes="field-text")
-        return Input(field.value, placeholder=field.placeholder, id=widget_id)
+        suggester = None
+        if field.suggestions:
+            suggester = SuggestFromList(field.suggestions, case_sensitive=False)
+        return Input(
+            field.value,
+            placeholder=field.placeholder,
+            id=widget_id,
+            suggester=suggester,
+        )
 
     def values(self) -> dict[str, str]:
         """What the fields hold now."""
