@@ -130,6 +130,29 @@ async def test_escape_leaves_the_scratch_editor_so_keys_work_again(
     assert typed == "pear plum"
 
 
+async def test_ctrl_w_closes_a_scratch_bench_while_typing_in_it(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    app = make_app(workspace, broker, [bench_spec(wasm_file(tmp_path, "map"), None)])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "Input · scratch · 0 records")
+        await pilot.press(*"pear plum")
+        await wait_for_text(pilot, "PEAR PLUM")
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
+        help_lines = screen_text(app).splitlines()
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen), "back")
+        typed_before = current_bench(app).scratch_editor.text
+        await pilot.press("ctrl+w")
+        await wait_for(pilot, lambda: not app.benches(), "the bench closed")
+
+    assert typed_before == "pear plum"
+    assert any("^w" in line and "Close" in line for line in help_lines)
+    assert any("Ctrl+W closes the bench" in line for line in help_lines)
+
+
 async def test_a_dialog_gives_the_focus_back_not_to_the_editor(
     workspace: Path, broker: Broker, tmp_path: Path
 ) -> None:

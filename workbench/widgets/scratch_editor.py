@@ -14,12 +14,16 @@ class ScratchEditor(TextArea):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "leave", "Leave editor", tooltip="Keys work again"),
+        # Closing the bench wins over the editor's delete-word on Ctrl+W, as it
+        # does everywhere else in the app; Ctrl+Backspace still deletes a word.
+        Binding("ctrl+w", "app.close_bench", "Close", show=False),
     ]
     HELP = (
         "Scratch input: one record per line (KEY<sep>value when the topic form sets "
         "a key separator). The Output pane follows as you type; no topic is "
         "written. Esc leaves the editor so single-letter keys work again; Tab "
-        "moves to the Output pane."
+        "moves to the Output pane; Ctrl+W closes the bench (Ctrl+Backspace "
+        "deletes a word)."
     )
 
     class Left(Message):
