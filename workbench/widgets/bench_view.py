@@ -211,6 +211,7 @@ class BenchView(Vertical):
         self.query_one("#search").display = False
         self.query_one("#window-note").display = False
         self.input_view.refresh_lines_count()
+        self._align_output_with_input()
         self._refresh_titles()
         self._refresh_header()
         self._load_modules()
@@ -269,6 +270,12 @@ class BenchView(Vertical):
     def output_view(self) -> OutputView:
         """The Output pane."""
         return self.query_one("#output", OutputView)
+
+    def _align_output_with_input(self) -> None:
+        # Scratch output lines sit beside the editor's lines, blank ones included.
+        source = self.input_view.source
+        line_rows = source.line_rows if isinstance(source, ScratchSource) else None
+        self.output_view.set_line_rows(line_rows)
 
     def _make_source(self) -> InputSource:
         if self.spec.topic is None:
@@ -1131,7 +1138,8 @@ class BenchView(Vertical):
     @on(RecordView.CursorMoved, "#input")
     def _input_cursor_moved(self, message: RecordView.CursorMoved) -> None:
         output = self.output_view
-        if output.mode == ALIGNED and output.cursor != message.index:
+        aligned = output.mode == ALIGNED and self.spec.topic is not None
+        if aligned and output.cursor != message.index:
             output.cursor = message.index
         if output.mode != ALIGNED and self.spec.topic is not None:
             self.schedule_window()
@@ -1145,13 +1153,24 @@ class BenchView(Vertical):
 
     @on(RecordView.Scrolled, "#output")
     def _output_scrolled(self, message: RecordView.Scrolled) -> None:
-        if self.output_view.mode == ALIGNED:
+        if self.output_view.mode != ALIGNED:
+            return
+        if self.spec.topic is None:
+            self.scratch_editor.scroll_to(y=message.top, animate=False)
+        else:
             self.input_view.scroll_to(y=message.top, animate=False)
+
+    @on(ScratchEditor.Scrolled)
+    def _editor_scrolled(self, message: ScratchEditor.Scrolled) -> None:
+        message.stop()
+        if self.output_view.mode == ALIGNED:
+            self.output_view.scroll_to(y=message.top, animate=False)
 
     @on(TextArea.Changed, "#scratch")
     def _scratch_changed(self, event: TextArea.Changed) -> None:
         self.spec.scratch_text = event.text_area.text
         self.input_view.set_source(self._make_source())
+        self._align_output_with_input()
         self._refresh_titles()
         self.schedule_window(SCRATCH_DEBOUNCE)
         self.post_message(BenchChanged())
@@ -1288,6 +1307,7 @@ class BenchView(Vertical):
         scratch.display = topic is None
         self.input_view.display = topic is not None
         self.input_view.set_source(self._make_source())
+        self._align_output_with_input()
         if topic is None and into_editor:
             scratch.focus()
         elif was_focused:

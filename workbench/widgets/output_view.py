@@ -54,6 +54,8 @@ class OutputView(RecordView):
         self._stream: PagedRows | None = None
         self._stream_offsets: array[int] | None = None
         self.placeholder = "…"
+        self.line_rows: list[int | None] | None = None
+        """Scratch input: the row each aligned line shows (None: a blank line)."""
 
     # --- what to show ---------------------------------------------------------------
 
@@ -74,6 +76,17 @@ class OutputView(RecordView):
             self._stream = None
         self._tree = self._build_tree() if self.mode == TREE else []
         self.refresh_lines_count()
+
+    def set_line_rows(self, line_rows: list[int | None] | None) -> None:
+        """Align lines with the scratch editor's (None: one line per input row)."""
+        self.line_rows = line_rows
+        self.refresh_lines_count()
+
+    def _aligned_row(self, index: int) -> int | None:
+        """The input row aligned line ``index`` shows; None for a blank line."""
+        if self.line_rows is None:
+            return index
+        return self.line_rows[index] if index < len(self.line_rows) else None
 
     def show_stream(self, source: InputSource, source_offsets: array[int]) -> None:
         """Show a topic of outputs (a whole-topic run), numbered by input offset."""
@@ -100,6 +113,8 @@ class OutputView(RecordView):
 
     def line_count(self) -> int:
         if self.mode == ALIGNED:
+            if self.line_rows is not None:
+                return len(self.line_rows)
             return self.input_count
         if self.mode == TREE:
             return len(self._tree)
@@ -112,9 +127,12 @@ class OutputView(RecordView):
     def line_at(self, index: int) -> OutputLine:
         """What line ``index`` shows."""
         if self.mode == ALIGNED:
-            outputs = self._outputs_of(index)
+            row_index = self._aligned_row(index)
+            if row_index is None:
+                return OutputLine(None, None)
+            outputs = self._outputs_of(row_index)
             record = outputs[0] if outputs else None
-            return OutputLine(index, record)
+            return OutputLine(row_index, record)
         if self.mode == TREE:
             row, child = self._tree[index]
             outputs = self._outputs_of(row) or []
@@ -145,7 +163,10 @@ class OutputView(RecordView):
             return self._stream_text(index)
         return self._aligned_text(index)
 
-    def _aligned_text(self, index: int) -> Text:
+    def _aligned_text(self, line: int) -> Text:
+        index = self._aligned_row(line)
+        if index is None:
+            return Text("")
         window = self.window
         if window is None or not window.start <= index < window.end:
             return Text(self.placeholder, style=self.style_of("dim"))

@@ -29,6 +29,22 @@ class ScratchEditor(TextArea):
     class Left(Message):
         """Esc was pressed: the bench should take the focus elsewhere."""
 
+    class Scrolled(Message):
+        """The first visible line changed."""
+
+        def __init__(self, top: int) -> None:
+            super().__init__()
+            self.top = top
+
+    def __init__(self, text: str = "", *, id: str | None = None) -> None:
+        # One editor line is one record beside one Output line: never wrap.
+        super().__init__(text, id=id, soft_wrap=False)
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        if int(old) != int(new):
+            self.post_message(self.Scrolled(int(new)))
+
     def action_leave(self) -> None:
         """Give the focus back to the bench."""
         self.post_message(self.Left())
