@@ -171,41 +171,46 @@ class OutputView(RecordView):
         if window is None or not window.start <= index < window.end:
             return Text(self.placeholder, style=self.style_of("dim"))
         position = index - window.start
+        mark = self._log_mark(window, position)
         if position in window.outputs:
-            text = self._output_text(window.outputs[position])
-        elif window.row_failed(position):
-            text = Text(self._problem_mark(window), style=self.style_of("error"))
-        elif window.failure is not None and window.error_index is None:
-            text = Text("✗ failed", style=self.style_of("error"))
-        else:
-            text = Text("· not processed", style=self.style_of("dim"))
-        return self._with_log_mark(text, window, position)
+            return self._output_text(window.outputs[position], mark)
+        if window.row_failed(position):
+            return self._status_text("✗", self._problem(window), "error", mark)
+        if window.failure is not None and window.error_index is None:
+            return self._status_text("✗", "failed", "error", mark)
+        return self._status_text("·", "not processed", "dim", mark)
 
-    def _problem_mark(self, window: WindowResult) -> str:
+    def _problem(self, window: WindowResult) -> str:
         if window.error is not None:
-            return f"✗ error: {window.error.hint}"
+            return f"error: {window.error.hint}"
         reason = (window.failure or "").splitlines()[0]
-        return f"✗ failed here: {reason}" if reason else "✗ failed here"
+        return f"failed here: {reason}" if reason else "failed here"
 
-    def _with_log_mark(self, text: Text, window: WindowResult, position: int) -> Text:
-        # What the module wrote for this record is in its detail view (Enter).
-        logs = window.row_logs(position)
-        if logs:
-            lines = sum(len(log.splitlines()) for log in logs)
-            noun = "line" if lines == 1 else "lines"
-            text.append(f"  ✎ {lines} log {noun}", self.style_of("key"))
+    def _log_mark(self, window: WindowResult, position: int) -> Text:
+        # Before the value, so a long value never cuts it off; Enter shows the log.
+        if not window.row_logs(position):
+            return Text()
+        return Text("✎ ", self.style_of("key"))
+
+    def _status_text(self, glyph: str, words: str, style: str, mark: Text) -> Text:
+        if not mark:
+            return Text(f"{glyph} {words}", self.style_of(style))
+        text = Text(f"{glyph} ", self.style_of(style))
+        text.append_text(mark)
+        text.append(words, self.style_of(style))
         return text
 
-    def _output_text(self, outputs: list[OutputRecord]) -> Text:
-        kind = self.kind
+    def _output_text(self, outputs: list[OutputRecord], mark: Text) -> Text:
         if not outputs:
-            return Text("✗ dropped", style=self.style_of("dropped"))
+            return self._status_text("✗", "dropped", "dropped", mark)
+        kind = self.kind
         first = outputs[0]
         text = Text()
         if kind is ModuleKind.FILTER:
             text.append("✓ ", self.style_of("kept"))
         elif kind is ModuleKind.FILTER_MAP:
             text.append("→ ", self.style_of("kept"))
+        text.append_text(mark)
         if first.key is not None and self.size.width >= 40:
             text.append(preview(first.key, 40)[:12] + " ", self.style_of("key"))
         text.append(preview(first.value))
@@ -220,16 +225,16 @@ class OutputView(RecordView):
             text = Text(f"▾ {self._row_offset(row):>7} ", self.style_of("offset"))
             window = self.window
             position = row - window.start if window is not None else -1
+            if window is not None and 0 <= position < len(window.rows):
+                text.append_text(self._log_mark(window, position))
             if window is not None and window.row_failed(position):
-                text.append(self._problem_mark(window), self.style_of("error"))
+                text.append(f"✗ {self._problem(window)}", self.style_of("error"))
             elif outputs is None:
                 text.append("error or not processed", self.style_of("error"))
             else:
                 count = len(outputs)
                 label = "child" if count == 1 else "children"
                 text.append(f"→ {count:,} {label}", self.style_of("dim"))
-            if window is not None and 0 <= position < len(window.rows):
-                self._with_log_mark(text, window, position)
             return text
         record = (outputs or [])[child]
         text = Text("    ")
