@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from textual.command import CommandPalette
-from textual.widgets import Input, Static
+from textual.widgets import Button, Input, Static
 
 from tests.tui.helpers import (
     TEST_CONFIG,
@@ -17,6 +17,8 @@ from tests.tui.helpers import (
     current_bench,
     make_app,
     make_topic,
+    screen_lines,
+    settle,
     wait_for,
     wait_for_text,
     wasm_file,
@@ -139,6 +141,31 @@ async def test_the_params_form_names_the_bench_it_applies_to(
         await wait_for_text(pilot, "— filter.wasm on fruit")
 
     assert title.endswith(" — filter.wasm on fruit")
+
+
+async def test_the_params_form_fits_at_80_by_24_with_its_buttons_whole(
+    workspace: Path, samples: Broker
+) -> None:
+    app = make_app(workspace, samples, [bench_spec("quake-filter", "earthquakes")])
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_text(pilot, "kept / 1,707")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the form")
+        await settle(pilot)
+        screen = app.screen
+        placed = {
+            name: screen.find_widget(screen.query_one(f"#{name}", Button))
+            for name in ("ok", "cancel")
+        }
+        screen_region = screen.region
+        lines = screen_lines(app)
+
+    for name, geometry in placed.items():
+        assert screen_region.contains_region(geometry.region), name
+        # Drawn whole, not clipped by the dialog it overflows.
+        assert geometry.visible_region == geometry.region, name
+    assert any(" OK " in line and " Cancel " in line for line in lines)
 
 
 async def test_params_with_no_bench_open_says_so(
