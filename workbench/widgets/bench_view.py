@@ -80,6 +80,7 @@ WINDOW_DEBOUNCE = 0.1
 SCRATCH_DEBOUNCE = 0.15
 TAIL_INTERVAL = 0.5
 WINDOW_MARGIN = 20
+NO_RUN_NOTE = "init failed: no records ran"
 """Rows computed beyond the visible ones, so small scrolls need no new run."""
 
 
@@ -385,6 +386,7 @@ class BenchView(Vertical):
         )
         self.schedule_window(0)
         self._refresh_titles()
+        self._refresh_stats()
 
     def _setup_failed(self) -> str | None:
         """The init error of the current modules, params and ABI, if it failed."""
@@ -398,6 +400,7 @@ class BenchView(Vertical):
         self._setup_failure = (key, error or "init failed")
         self.show_error(self._setup_failure[1])
         self._refresh_titles()
+        self._refresh_stats()
 
     def _kind(self) -> ModuleKind | None:
         if self.loaded is None:
@@ -1081,6 +1084,9 @@ class BenchView(Vertical):
 
     def stats_parts(self) -> list[Part]:
         """The stats line; time, rate and sizes give way before the counts."""
+        if self._setup_failed() is not None:
+            # Nothing ran with these settings: no figures, old ones would mislead.
+            return [Part.of(RANK_KEY, NO_RUN_NOTE, style="bold red", droppable=False)]
         summary = self.run_summary
         source: WindowResult | TopicRunSummary | None = summary or self.window
         if source is None:
