@@ -41,6 +41,7 @@ from workbench.bench import (
     BenchServices,
     BenchSpec,
     StepSpec,
+    TopicRunSummary,
     is_run_topic,
     orphaned_run_topics,
     parse_params,
@@ -771,7 +772,7 @@ class SmartbenchApp(App[int]):
                 "key_separator": spec.key_separator,
                 "name": _suggest_name(spec.steps[0].module),
                 # One target only: a form with both would be refused as it stands.
-                "output_topic": f"{spec.title.split('.')[0]}-out".lower(),
+                "output_topic": _suggest_export_topic(spec),
             }
         )
         build = self.session.watch_builds.get(spec.steps[0].module, {})
@@ -1112,10 +1113,13 @@ class SmartbenchApp(App[int]):
         if summary is None or summary.output_topic is None:
             raise UsageError("run the whole topic first (r), then export its output")
         output_topic, file = _export_target(values)
-        self._export(summary.output_topic, output_topic, file)
+        partial = _partial_note(summary, bench.input_view.line_count())
+        self._export(summary.output_topic, output_topic, file, partial)
 
     @work(thread=True, group="task", exit_on_error=False)
-    def _export(self, source: str, topic: str | None, file: str | None) -> None:
+    def _export(
+        self, source: str, topic: str | None, file: str | None, partial: str
+    ) -> None:
         from workbench.bench import TopicSource, iter_pages
 
         broker = self.services.broker
@@ -1134,7 +1138,7 @@ class SmartbenchApp(App[int]):
                         for row in rows:
                             handle.write(_json_line(row.key, row.value) + "\n")
                 note = f"exported to {path}"
-            self.post_message(TaskFinished(note, None, self.rescan))
+            self.post_message(TaskFinished(note + partial, None, self.rescan))
         except SmartbenchError as error:
             self.post_message(TaskFinished(None, error.message, None))
         except OSError as error:
@@ -1251,6 +1255,21 @@ def bench_label(bench: BenchView) -> str:
     return f"{bench.spec.title} on {source}"
 
 
+def _partial_note(summary: TopicRunSummary, input_count: int) -> str:
+    """What an export of a run that did not finish leaves out; empty if it did."""
+    if summary.cancelled:
+        why = "the run was cancelled"
+    elif summary.error is not None or summary.failure is not None:
+        why = "the run stopped on an error"
+    else:
+        return ""
+    covered = min(summary.records_in, input_count)
+    return (
+        f"\npartial: {why}; the output covers {covered:,} of "
+        f"{input_count:,} input records"
+    )
+
+
 def _export_target(values: dict[str, str]) -> tuple[str | None, str | None]:
     """The export form's topic or file; exactly one must be given."""
     output_topic = values.get("output_topic", "").strip()
@@ -1310,7 +1329,20 @@ def _field_name(argument: Any) -> str:
 
 def _suggest_name(module: str) -> str:
     stem = Path(module).stem.lower().replace("_", "-")
-    return "".join(c for c in stem if c.isalnum() or c == "-").strip("-") or "module"
+    kept = "".join(c for c in stem if c in NAME_CHARACTERS).strip("-")
+    return kept or "module"
+
+
+NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+"""What topic and module names are made of."""
+TOPIC_NAME_LIMIT = 63
+
+
+def _suggest_export_topic(spec: BenchSpec) -> str:
+    """``NAME-out`` for a module, ``NAME-chain-out`` for a chain: a valid topic."""
+    suffix = "-chain-out" if len(spec.steps) > 1 else "-out"
+    name = _suggest_name(spec.steps[0].module)
+    return name[: TOPIC_NAME_LIMIT - len(suffix)].rstrip("-") + suffix
 
 
 def _as_text(value: Any) -> str:
