@@ -670,7 +670,7 @@ class SmartbenchApp(App[int]):
             return
         prefill = {**self._prefill(), **self._chain_prefill(name)}
         fields = [_field_for(argument, prefill, name) for argument in command.arguments]
-        help_text = (command.description or command.summary).capitalize()
+        help_text = _sentence(command.description or command.summary)
 
         def submitted(values: dict[str, str] | None) -> None:
             if values is None:
@@ -1325,6 +1325,11 @@ def _field_name(argument: Any) -> str:
         return str(argument.options.get("dest") or flags[0])
     dest = argument.options.get("dest")
     return str(dest or flags[-1].lstrip("-").replace("-", "_"))
+
+
+def _sentence(text: str) -> str:
+    """``text`` with a capital first letter; the rest as written (``ABI`` stays)."""
+    return text[:1].upper() + text[1:]
 
 
 def _suggest_name(module: str) -> str:

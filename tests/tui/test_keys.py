@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.command import CommandPalette
-from textual.widgets import Label
+from textual.widgets import Label, Static
 
 from tests.tui.helpers import (
     bench_spec,
@@ -223,5 +223,7 @@ async def test_the_abi_form_is_titled_abi_version(
         await pilot.press("a")
         await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the form")
         title = app.screen.query_one(".dialog-title", Label).content
+        help_text = app.screen.query_one(".dialog-help", Static).content
 
     assert str(title) == "ABI version — map.wasm on fruit"
+    assert str(help_text).startswith("Set the ABI version the bench's modules see")

@@ -1128,9 +1128,9 @@ class BenchView(Vertical):
                 )
             )
         if not self.services.deterministic and source.seconds > 0:
-            rate = records_in / source.seconds
+            rate = rate_text(records_in, source.bytes_in, source.seconds)
             parts.append(Part.of(RANK_SIZE, f"{source.seconds * 1000:,.0f} ms"))
-            parts.append(Part.of(RANK_HASH, f"{rate:,.0f} rec/s"))
+            parts.append(Part.of(RANK_HASH, rate))
         return parts
 
     # --- reacting to the panes ------------------------------------------------------
@@ -1506,6 +1506,18 @@ def _is_setup_error(error: SmartbenchError) -> bool:
 def now() -> float:
     """Monotonic seconds, for latency figures."""
     return time.monotonic()
+
+
+RATE_MIN_RECORDS = 100
+"""Fewer records than this make a records-per-second figure noise."""
+
+
+def rate_text(records: int, size: int, seconds: float) -> str:
+    """Throughput: ``3,414 rec/s``, or ``10.4 MB/s`` for a few (big) records."""
+    if records < RATE_MIN_RECORDS:
+        return f"{human_size(round(size / seconds))}/s"
+    rate = records / seconds
+    return f"{rate:,.1f} rec/s" if rate < 10 else f"{rate:,.0f} rec/s"
 
 
 def byte_change(bytes_in: int, bytes_out: int) -> str:
