@@ -255,7 +255,8 @@ class OutputView(RecordView):
             if record is None:
                 return Text(self.placeholder, style=self.style_of("dim"))
             offset = self._source_offset(index)
-            return row_text(self, record, -1 if offset is None else offset)
+            shown = -1 if offset is None else offset
+            return row_text(self, record, shown, self.key_column(self._stream))
         if self.window is None or index >= len(self.window.stream):
             return Text("")
         output = self.window.stream[index]
