@@ -96,6 +96,15 @@ FOOTER_PRIORITY = (
 )
 """The footer's keys from the most to the least useful; narrow ones drop the last."""
 BENCH_SWITCH_ACTIONS = ("next_bench", "previous_bench")
+BENCH_ACTIONS = (
+    "switch_topic",
+    "promote",
+    "toggle_watch",
+    "export",
+    "abi_version",
+    "close_bench",
+)
+"""App keys that act on the selected bench, so do nothing while none is open."""
 
 
 @dataclass(frozen=True)
@@ -322,7 +331,7 @@ class SmartbenchApp(App[int]):
             yield Sidebar(id="sidebar")
             yield TabbedContent(id="benches")
         yield Static("Opening the workspace…", id="empty")
-        yield KeyFooter(FOOTER_PRIORITY, skip=self._footer_skips)
+        yield KeyFooter(self._footer_priority, skip=self._footer_skips)
 
     def on_mount(self) -> None:
         self.theme = self.session.theme if self.session.theme in THEMES else THEMES[0]
@@ -505,8 +514,24 @@ class SmartbenchApp(App[int]):
         self.query_one("#benches").display = has_benches
 
     def _footer_skips(self, action: str) -> bool:
+        open_benches = len(self.query(TabPane))
+        if action in BENCH_ACTIONS and not open_benches:
+            return True
         # Keys between benches earn their footer room once there are two.
-        return action in BENCH_SWITCH_ACTIONS and len(self.query(TabPane)) < 2
+        return action in BENCH_SWITCH_ACTIONS and open_benches < 2
+
+    def _footer_priority(self) -> tuple[str, ...]:
+        try:
+            bench = self.bench
+        except NoMatches:
+            bench = None
+        if bench is None or not bench.spec.steps[0].is_path:
+            return FOOTER_PRIORITY
+        # A module opened from a file is what promoting is for: P outranks the
+        # keys a user of that bench needs less.
+        others = [action for action in FOOTER_PRIORITY if action != "promote"]
+        place = others.index("edit_params") + 1
+        return (*others[:place], "promote", *others[place:])
 
     def select_bench(self, bench: BenchView) -> None:
         """Make ``bench``'s tab the selected one (it may not be mounted yet)."""

@@ -66,6 +66,44 @@ async def test_keys_move_between_benches_and_wrap_around(
     assert "^pgdn Next bench" in footer
 
 
+async def test_the_footer_keeps_promote_on_a_path_bench_at_80_by_24(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    app = _two_benches(workspace, broker, tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_text(pilot, "4 records")
+        await settle(pilot)
+        footer = screen_text(app).splitlines()[-1]
+
+    assert "P Promote" in footer
+
+
+async def test_the_footer_shows_bench_keys_only_while_a_bench_is_open(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "fruit", FRUIT)
+    app = make_app(workspace, broker, [])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "No bench open")
+        await settle(pilot)
+        empty_footer = screen_text(app).splitlines()[-1]
+        app.add_bench(bench_spec(wasm_file(tmp_path, "map"), "fruit"))
+        await wait_for_text(pilot, "4 records")
+        await settle(pilot)
+        bench_footer = screen_text(app).splitlines()[-1]
+        await pilot.press("ctrl+w")
+        await wait_for_text(pilot, "No bench open")
+        await settle(pilot)
+        closed_footer = screen_text(app).splitlines()[-1]
+
+    for footer in (empty_footer, closed_footer):
+        assert "o Open" in footer
+        assert "t Topic" not in footer and "P Promote" not in footer
+    assert "t Topic" in bench_footer and "P Promote" in bench_footer
+
+
 async def test_palette_goes_to_a_bench_by_name(
     workspace: Path, broker: Broker, tmp_path: Path
 ) -> None:
