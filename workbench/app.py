@@ -41,6 +41,7 @@ from workbench.bench import (
     BenchServices,
     BenchSpec,
     StepSpec,
+    TopicRunSummary,
     check_module_file,
     is_run_topic,
     orphaned_run_topics,
@@ -96,6 +97,15 @@ FOOTER_PRIORITY = (
 )
 """The footer's keys from the most to the least useful; narrow ones drop the last."""
 BENCH_SWITCH_ACTIONS = ("next_bench", "previous_bench")
+BENCH_ACTIONS = (
+    "switch_topic",
+    "promote",
+    "toggle_watch",
+    "export",
+    "abi_version",
+    "close_bench",
+)
+"""App keys that act on the selected bench, so do nothing while none is open."""
 
 
 @dataclass(frozen=True)
@@ -322,7 +332,7 @@ class SmartbenchApp(App[int]):
             yield Sidebar(id="sidebar")
             yield TabbedContent(id="benches")
         yield Static("Opening the workspace…", id="empty")
-        yield KeyFooter(FOOTER_PRIORITY, skip=self._footer_skips)
+        yield KeyFooter(self._footer_priority, skip=self._footer_skips)
 
     def on_mount(self) -> None:
         self.theme = self.session.theme if self.session.theme in THEMES else THEMES[0]
@@ -505,8 +515,24 @@ class SmartbenchApp(App[int]):
         self.query_one("#benches").display = has_benches
 
     def _footer_skips(self, action: str) -> bool:
+        open_benches = len(self.query(TabPane))
+        if action in BENCH_ACTIONS and not open_benches:
+            return True
         # Keys between benches earn their footer room once there are two.
-        return action in BENCH_SWITCH_ACTIONS and len(self.query(TabPane)) < 2
+        return action in BENCH_SWITCH_ACTIONS and open_benches < 2
+
+    def _footer_priority(self) -> tuple[str, ...]:
+        try:
+            bench = self.bench
+        except NoMatches:
+            bench = None
+        if bench is None or not bench.spec.steps[0].is_path:
+            return FOOTER_PRIORITY
+        # A module opened from a file is what promoting is for: P outranks the
+        # keys a user of that bench needs less.
+        others = [action for action in FOOTER_PRIORITY if action != "promote"]
+        place = others.index("edit_params") + 1
+        return (*others[:place], "promote", *others[place:])
 
     def select_bench(self, bench: BenchView) -> None:
         """Make ``bench``'s tab the selected one (it may not be mounted yet)."""
@@ -673,7 +699,7 @@ class SmartbenchApp(App[int]):
             self._with_suggestions(_field_for(argument, prefill, name))
             for argument in command.arguments
         ]
-        help_text = (command.description or command.summary).capitalize()
+        help_text = _sentence(command.description or command.summary)
 
         def submitted(values: dict[str, str] | None) -> None:
             if values is None:
@@ -795,7 +821,7 @@ class SmartbenchApp(App[int]):
                 "key_separator": spec.key_separator,
                 "name": _suggest_name(spec.steps[0].module),
                 # One target only: a form with both would be refused as it stands.
-                "output_topic": f"{spec.title.split('.')[0]}-out".lower(),
+                "output_topic": _suggest_export_topic(spec),
             }
         )
         build = self.session.watch_builds.get(spec.steps[0].module, {})
@@ -1152,10 +1178,13 @@ class SmartbenchApp(App[int]):
         if summary is None or summary.output_topic is None:
             raise UsageError("run the whole topic first (r), then export its output")
         output_topic, file = _export_target(values)
-        self._export(summary.output_topic, output_topic, file)
+        partial = _partial_note(summary, bench.input_view.line_count())
+        self._export(summary.output_topic, output_topic, file, partial)
 
     @work(thread=True, group="task", exit_on_error=False)
-    def _export(self, source: str, topic: str | None, file: str | None) -> None:
+    def _export(
+        self, source: str, topic: str | None, file: str | None, partial: str
+    ) -> None:
         from workbench.bench import TopicSource, iter_pages
 
         broker = self.services.broker
@@ -1174,7 +1203,7 @@ class SmartbenchApp(App[int]):
                         for row in rows:
                             handle.write(_json_line(row.key, row.value) + "\n")
                 note = f"exported to {path}"
-            self.post_message(TaskFinished(note, None, self.rescan))
+            self.post_message(TaskFinished(note + partial, None, self.rescan))
         except SmartbenchError as error:
             self.post_message(TaskFinished(None, error.message, None))
         except OSError as error:
@@ -1291,6 +1320,21 @@ def bench_label(bench: BenchView) -> str:
     return f"{bench.spec.title} on {source}"
 
 
+def _partial_note(summary: TopicRunSummary, input_count: int) -> str:
+    """What an export of a run that did not finish leaves out; empty if it did."""
+    if summary.cancelled:
+        why = "the run was cancelled"
+    elif summary.error is not None or summary.failure is not None:
+        why = "the run stopped on an error"
+    else:
+        return ""
+    covered = min(summary.records_in, input_count)
+    return (
+        f"\npartial: {why}; the output covers {covered:,} of "
+        f"{input_count:,} input records"
+    )
+
+
 def _export_target(values: dict[str, str]) -> tuple[str | None, str | None]:
     """The export form's topic or file; exactly one must be given."""
     output_topic = values.get("output_topic", "").strip()
@@ -1348,9 +1392,27 @@ def _field_name(argument: Any) -> str:
     return str(dest or flags[-1].lstrip("-").replace("-", "_"))
 
 
+def _sentence(text: str) -> str:
+    """``text`` with a capital first letter; the rest as written (``ABI`` stays)."""
+    return text[:1].upper() + text[1:]
+
+
 def _suggest_name(module: str) -> str:
     stem = Path(module).stem.lower().replace("_", "-")
-    return "".join(c for c in stem if c.isalnum() or c == "-").strip("-") or "module"
+    kept = "".join(c for c in stem if c in NAME_CHARACTERS).strip("-")
+    return kept or "module"
+
+
+NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+"""What topic and module names are made of."""
+TOPIC_NAME_LIMIT = 63
+
+
+def _suggest_export_topic(spec: BenchSpec) -> str:
+    """``NAME-out`` for a module, ``NAME-chain-out`` for a chain: a valid topic."""
+    suffix = "-chain-out" if len(spec.steps) > 1 else "-out"
+    name = _suggest_name(spec.steps[0].module)
+    return name[: TOPIC_NAME_LIMIT - len(suffix)].rstrip("-") + suffix
 
 
 def _as_text(value: Any) -> str:

@@ -169,6 +169,8 @@ class ScratchSource:
         self.text = text
         self.key_separator = key_separator
         self._rows = parse_scratch(text, key_separator)
+        self.line_rows = scratch_line_rows(text)
+        """For each line of the text, the row it holds (None: a blank line)."""
 
     @property
     def label(self) -> str:
@@ -194,6 +196,26 @@ def parse_scratch(text: str, key_separator: str = "") -> list[InputRow]:
             key = key_text.encode()
         rows.append(InputRow(len(rows), 0, key, value.encode()))
     return rows
+
+
+def scratch_line_rows(text: str) -> list[int | None]:
+    """The row index of each line of ``text``, None for a blank line (no record).
+
+    Lines are counted as the editor counts them, so line i of the editor and line
+    i of the Output pane show the same record.
+    """
+    lines = text.splitlines()
+    if not text or text.endswith(("\n", "\r")):
+        lines.append("")
+    line_rows: list[int | None] = []
+    count = 0
+    for line in lines:
+        if line.strip():
+            line_rows.append(count)
+            count += 1
+        else:
+            line_rows.append(None)
+    return line_rows
 
 
 def parse_params(pairs: Sequence[str]) -> dict[str, str]:

@@ -18,7 +18,9 @@ from tests.tui.helpers import (
     current_bench,
     make_app,
     make_topic,
+    screen_lines,
     screen_text,
+    settle,
     wait_for,
     wait_for_text,
     wasm_file,
@@ -140,7 +142,7 @@ async def test_each_output_line_marks_its_log_and_enter_shows_it(
     app = make_app(workspace, broker, [BenchSpec([StepSpec(str(LOGGER))], "fruit")])
 
     async with app.run_test(size=(120, 30)) as pilot:
-        await wait_for_text(pilot, "kiwi  ✎ 2 log lines")
+        await wait_for_text(pilot, "✎ kiwi")
         bench = current_bench(app)
         await pilot.press("down", "tab", "enter")
         await wait_for(
@@ -170,7 +172,7 @@ async def test_a_dropped_record_opens_its_input_with_its_log(
     app = make_app(workspace, broker, [BenchSpec(steps, "fruit")])
 
     async with app.run_test(size=(120, 30)) as pilot:
-        await wait_for_text(pilot, "✗ dropped  ✎ 2 log lines")
+        await wait_for_text(pilot, "✗ ✎ dropped")
         await pilot.press("down", "tab", "enter")
         await wait_for(
             pilot, lambda: isinstance(app.screen, RecordDetailScreen), "the detail"
@@ -214,8 +216,26 @@ async def test_an_aggregate_shows_each_records_log_beside_its_accumulator(
     app = make_app(workspace, broker, [BenchSpec(steps, "numbers")])
 
     async with app.run_test(size=(120, 30)) as pilot:
-        await wait_for_text(pilot, "6  ✎ 2 log lines")
+        await wait_for_text(pilot, "✎ 6")
         bench = current_bench(app)
         shown = [bench.output_view.render_row(i).plain for i in range(3)]
 
-    assert shown == ["1  ✎ 2 log lines", "3  ✎ 2 log lines", "6  ✎ 2 log lines"]
+    assert shown == ["✎ 1", "✎ 3", "✎ 6"]
+
+
+async def test_the_log_mark_shows_before_a_long_value_on_a_real_topic(
+    workspace: Path, samples: Broker
+) -> None:
+    spec = BenchSpec([StepSpec(str(LOGGER))], "flights")
+    app = make_app(workspace, samples, [spec])
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        bench = current_bench(app)
+        await wait_for(pilot, lambda: bench.window is not None, "the window")
+        await settle(pilot)
+        lines = screen_lines(app)
+        first_output = bench.output_view.render_row(0).plain
+
+    assert first_output.startswith("✎ LAX {")
+    output_side = [line.split("▏", 1)[1] for line in lines if "▏" in line]
+    assert sum("✎" in line for line in output_side) >= 20

@@ -16,10 +16,12 @@ from tests.tui.helpers import (
     make_topic,
     screen_lines,
     screen_text,
+    settle,
     wait_for,
     wait_for_text,
     wasm_file,
 )
+from workbench.app import SmartbenchApp
 from workbench.bench import BenchSpec, StepSpec
 from workbench.engine.broker import Broker
 from workbench.engine.registry import Registry
@@ -182,6 +184,73 @@ async def test_scratch_input_updates_the_output_as_you_type(
 
     assert "HELLO" in text
     assert "Input · scratch · 2 records" in text
+
+
+SCRATCH_LINES = [
+    "short",
+    "x" * 100,
+    "",
+    "after blank",
+    *(f"line {n}" for n in range(30)),
+    "last",
+]
+
+
+def _scratch_app(workspace: Path, broker: Broker, tmp_path: Path) -> SmartbenchApp:
+    spec = bench_spec(wasm_file(tmp_path, "map"), None)
+    spec.scratch_text = "\n".join(SCRATCH_LINES)
+    return make_app(workspace, broker, [spec])
+
+
+def _misaligned(lines: list[str], typed: list[str]) -> list[str]:
+    """Screen lines where a typed record does not sit beside its output."""
+    beside = {f" {line} ": f"▏{line.upper()} " for line in typed if line}
+    return [
+        shown
+        for shown in lines
+        for left, right in beside.items()
+        if left in shown and right not in shown
+    ]
+
+
+async def test_scratch_rows_line_up_with_the_output_despite_long_and_blank_lines(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    app = _scratch_app(workspace, broker, tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_text(pilot, "▏SHORT")
+        await settle(pilot)
+        lines = screen_lines(app)
+
+    assert _misaligned(lines, SCRATCH_LINES) == []
+    assert any(" after blank " in line for line in lines)
+    assert any(" line 11 " in line for line in lines)
+
+
+async def test_the_scratch_editor_and_the_output_scroll_together(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    app = _scratch_app(workspace, broker, tmp_path)
+
+    async with app.run_test(size=(40, 12)) as pilot:
+        await wait_for_text(pilot, "▏SHORT")
+        await settle(pilot)
+        bench = current_bench(app)
+        editor, output = bench.scratch_editor, bench.output_view
+        await pilot.press(*["down"] * len(SCRATCH_LINES))
+        await settle(pilot)
+        at_the_end = screen_lines(app)
+        tops_at_the_end = (editor.scroll_offset.y, output.scroll_offset.y)
+        await pilot.press("tab", "home")
+        await settle(pilot)
+        tops_at_the_start = (editor.scroll_offset.y, output.scroll_offset.y)
+
+    assert any(" last " in line and "▏LAST " in line for line in at_the_end)
+    assert _misaligned(at_the_end, SCRATCH_LINES) == []
+    assert tops_at_the_end[0] > 0
+    assert tops_at_the_end[0] == tops_at_the_end[1]
+    assert tops_at_the_start == (0, 0)
 
 
 async def test_promote_registers_the_file_and_the_bench_runs_it_by_name(

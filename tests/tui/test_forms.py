@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from textual.command import CommandPalette
-from textual.widgets import Input, Static
+from textual.widgets import Button, Input, Static
 
 from tests.tui.helpers import (
     TEST_CONFIG,
@@ -17,12 +17,14 @@ from tests.tui.helpers import (
     current_bench,
     make_app,
     make_topic,
+    screen_lines,
+    settle,
     wait_for,
     wait_for_text,
     wasm_file,
 )
 from workbench.app import SmartbenchApp
-from workbench.bench import RUN_TOPIC_PREFIX, is_run_topic
+from workbench.bench import RUN_TOPIC_PREFIX, BenchSpec, StepSpec, is_run_topic
 from workbench.engine.broker import Broker
 from workbench.screens import ConfirmScreen, FormScreen, TextScreen
 from workbench.session import Session
@@ -48,6 +50,51 @@ async def test_the_prefilled_export_form_exports_as_it_stands(
     assert note == "exported to topic filter-out"
     exported = broker.read_records("filter-out", 0, 0, 10)
     assert [r.value for r in exported] == [b"apple", b"banana", b"grape", b"mango"]
+
+
+async def test_a_chains_export_form_suggests_a_valid_topic_name(
+    workspace: Path, samples: Broker
+) -> None:
+    steps = [StepSpec("quake-filter"), StepSpec("quake-line")]
+    app = make_app(workspace, samples, [BenchSpec(steps, "earthquakes")])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        bench = current_bench(app)
+        await wait_for(pilot, lambda: bench.run_summary is not None, "the run")
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the form")
+        suggested = app.screen.query_one("#field-output_topic", Input).value
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(app._notifications) > 0, "a note")
+        note = str(list(app._notifications)[-1].message)
+
+    assert suggested == "quake-filter-chain-out"
+    assert note == "exported to topic quake-filter-chain-out"
+    assert len(samples.read_records("quake-filter-chain-out", 0, 0, 100)) == 85
+
+
+async def test_exporting_a_run_that_stopped_on_an_error_says_it_is_partial(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    values = [str(n) for n in range(1000)]
+    values[41] = "forty-one"
+    make_topic(broker, "numbers", values)
+    module = wasm_file(tmp_path, "filter_map")
+    app = make_app(workspace, broker, [bench_spec(module, "numbers")])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "21 out · error at 41")
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the form")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(app._notifications) > 0, "a note")
+        note = str(list(app._notifications)[-1].message)
+
+    assert note == (
+        "exported to topic filter-map-out\npartial: the run stopped on an error; "
+        "the output covers 41 of 1,000 input records"
+    )
+    assert len(broker.read_records("filter-map-out", 0, 0, 100)) == 21
 
 
 async def test_an_export_form_with_both_targets_says_so_and_keeps_the_values(
@@ -139,6 +186,31 @@ async def test_the_params_form_names_the_bench_it_applies_to(
         await wait_for_text(pilot, "— filter.wasm on fruit")
 
     assert title.endswith(" — filter.wasm on fruit")
+
+
+async def test_the_params_form_fits_at_80_by_24_with_its_buttons_whole(
+    workspace: Path, samples: Broker
+) -> None:
+    app = make_app(workspace, samples, [bench_spec("quake-filter", "earthquakes")])
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_text(pilot, "kept / 1,707")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the form")
+        await settle(pilot)
+        screen = app.screen
+        placed = {
+            name: screen.find_widget(screen.query_one(f"#{name}", Button))
+            for name in ("ok", "cancel")
+        }
+        screen_region = screen.region
+        lines = screen_lines(app)
+
+    for name, geometry in placed.items():
+        assert screen_region.contains_region(geometry.region), name
+        # Drawn whole, not clipped by the dialog it overflows.
+        assert geometry.visible_region == geometry.region, name
+    assert any(" OK " in line and " Cancel " in line for line in lines)
 
 
 async def test_params_with_no_bench_open_says_so(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.command import CommandPalette
-from textual.widgets import Label
+from textual.widgets import Label, Static
 
 from tests.tui.helpers import (
     bench_spec,
@@ -64,6 +64,44 @@ async def test_keys_move_between_benches_and_wrap_around(
     assert (first, after_next, wrapped) == ("map", "filter", "map")
     assert (after_previous, after_less, after_greater) == ("filter", "map", "filter")
     assert "^pgdn Next bench" in footer
+
+
+async def test_the_footer_keeps_promote_on_a_path_bench_at_80_by_24(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    app = _two_benches(workspace, broker, tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_text(pilot, "4 records")
+        await settle(pilot)
+        footer = screen_text(app).splitlines()[-1]
+
+    assert "P Promote" in footer
+
+
+async def test_the_footer_shows_bench_keys_only_while_a_bench_is_open(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "fruit", FRUIT)
+    app = make_app(workspace, broker, [])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "No bench open")
+        await settle(pilot)
+        empty_footer = screen_text(app).splitlines()[-1]
+        app.add_bench(bench_spec(wasm_file(tmp_path, "map"), "fruit"))
+        await wait_for_text(pilot, "4 records")
+        await settle(pilot)
+        bench_footer = screen_text(app).splitlines()[-1]
+        await pilot.press("ctrl+w")
+        await wait_for_text(pilot, "No bench open")
+        await settle(pilot)
+        closed_footer = screen_text(app).splitlines()[-1]
+
+    for footer in (empty_footer, closed_footer):
+        assert "o Open" in footer
+        assert "t Topic" not in footer and "P Promote" not in footer
+    assert "t Topic" in bench_footer and "P Promote" in bench_footer
 
 
 async def test_palette_goes_to_a_bench_by_name(
@@ -128,6 +166,29 @@ async def test_escape_leaves_the_scratch_editor_so_keys_work_again(
 
     assert isinstance(focused_after_escape, OutputView)
     assert typed == "pear plum"
+
+
+async def test_ctrl_w_closes_a_scratch_bench_while_typing_in_it(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    app = make_app(workspace, broker, [bench_spec(wasm_file(tmp_path, "map"), None)])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "Input · scratch · 0 records")
+        await pilot.press(*"pear plum")
+        await wait_for_text(pilot, "PEAR PLUM")
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
+        help_lines = screen_text(app).splitlines()
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen), "back")
+        typed_before = current_bench(app).scratch_editor.text
+        await pilot.press("ctrl+w")
+        await wait_for(pilot, lambda: not app.benches(), "the bench closed")
+
+    assert typed_before == "pear plum"
+    assert any("^w" in line and "Close" in line for line in help_lines)
+    assert any("Ctrl+W closes the bench" in line for line in help_lines)
 
 
 async def test_a_dialog_gives_the_focus_back_not_to_the_editor(
@@ -200,5 +261,7 @@ async def test_the_abi_form_is_titled_abi_version(
         await pilot.press("a")
         await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the form")
         title = app.screen.query_one(".dialog-title", Label).content
+        help_text = app.screen.query_one(".dialog-help", Static).content
 
     assert str(title) == "ABI version — map.wasm on fruit"
+    assert str(help_text).startswith("Set the ABI version the bench's modules see")

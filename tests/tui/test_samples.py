@@ -9,6 +9,7 @@ from tests.tui.helpers import (
     current_bench,
     make_app,
     screen_text,
+    settle,
     wait_for,
     wait_for_text,
 )
@@ -50,6 +51,25 @@ async def test_min_mag_param_from_the_form_keeps_five(
         await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the form")
         await pilot.press(*"min_mag=6", "enter")
         await wait_for_text(pilot, "5 kept / 1,707")
+
+
+async def test_a_failed_init_leaves_no_figures_of_the_run_before(
+    workspace: Path, samples: Broker
+) -> None:
+    app = make_app(workspace, samples, [bench_spec("quake-filter", "earthquakes")])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "out 85 rec")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the form")
+        await pilot.press(*"min_mag=abc", "enter")
+        await wait_for_text(pilot, "init failed")
+        await settle(pilot)
+        stats = current_bench(app).stats_text().plain
+        text = screen_text(app)
+
+    assert "out 85 rec" not in text
+    assert stats == "init failed: no records ran"
 
 
 async def test_quake_split_shows_every_child_under_its_one_input(

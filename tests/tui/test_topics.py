@@ -126,3 +126,25 @@ async def test_a_topic_deleted_under_the_bench_is_said_once_and_polling_stops(
         notes = [str(n.message) for n in app._notifications]
 
     assert any("topic short-lived no longer exists" in note for note in notes)
+
+
+async def test_a_record_with_no_key_keeps_its_value_out_of_the_key_column(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    broker.create_topic("mixed")
+    keys = [b"k1", None, b"longer-key", None]
+    values = [b"apple", b"kiwi", b"fig", b"plum"]
+    broker.produce("mixed", values, keys, timestamps=1_700_000_000_000)
+    app = make_app(workspace, broker, [bench_spec(wasm_file(tmp_path, "map"), "mixed")])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "PLUM")
+        lines = screen_lines(app)
+
+    def value_column(value: str) -> int:
+        line = next(line for line in lines if f" {value}" in line)
+        return line.index(f" {value}")
+
+    columns = {value: value_column(value) for value in ("apple", "kiwi", "fig")}
+    assert len(set(columns.values())) == 1, columns
+    assert value_column("plum") == columns["apple"]

@@ -83,9 +83,14 @@ async def test_a_module_that_fails_to_load_keeps_the_old_one_running(
         await pilot.press("down")
         bench = current_bench(app)
         await wait_for(pilot, lambda: bench.input_view.cursor == 1, "the cursor")
+        # The window may still be on its way on a loaded machine; it must come
+        # from the old module, which is still running.
+        await wait_for(pilot, lambda: bench.window is not None, "the window")
         kept_output = bench.output_view.render_row(1).plain
+        header = bench.header_text().plain
 
     assert kept_output == "KIWI"
+    assert "map.wasm · map" in header
 
 
 async def test_a_build_on_source_change_reloads_and_a_failing_one_keeps_the_module(

@@ -19,6 +19,11 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
+MAX_FIELDS_HEIGHT = 20
+"""Rows the fields take before they scroll, when the terminal is tall enough."""
+MIN_FIELDS_HEIGHT = 3
+"""The fields keep this many rows however short the terminal."""
+
 Validator = Callable[[dict[str, str]], str | None]
 """Returns an error message for the whole form, or None when it is fine."""
 
@@ -82,6 +87,24 @@ class FormScreen(ModalScreen[dict[str, str] | None]):
     def on_mount(self) -> None:
         if self.fields:
             self.query_one(f"#field-{self.fields[0].name}").focus()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit_fields)
+
+    def _fit_fields(self) -> None:
+        # The fields scroll in whatever room the title, help, error and buttons
+        # leave, so a short terminal never pushes the buttons off the dialog.
+        dialog = self.query_one(".dialog")
+        fields = self.query_one(".dialog-fields")
+        limit = dialog.styles.max_height
+        room = self.size.height
+        if limit is not None:
+            room = int(limit.resolve(self.size, self.size))
+        others = sum(
+            child.outer_size.height for child in dialog.children if child is not fields
+        )
+        fitted = max(MIN_FIELDS_HEIGHT, room - others - dialog.gutter.height)
+        fields.styles.max_height = min(fitted, MAX_FIELDS_HEIGHT)
 
     def _field_widget(self, field: Field) -> Input | Select[str] | TextArea:
         widget_id = f"field-{field.name}"

@@ -83,6 +83,7 @@ TAIL_INTERVAL = 0.5
 PROGRESS_INTERVAL = 0.1
 """Seconds between progress updates a whole-topic run sends the UI."""
 WINDOW_MARGIN = 20
+NO_RUN_NOTE = "init failed: no records ran"
 """Rows computed beyond the visible ones, so small scrolls need no new run."""
 
 
@@ -215,6 +216,7 @@ class BenchView(Vertical):
         self.query_one("#search").display = False
         self.query_one("#window-note").display = False
         self.input_view.refresh_lines_count()
+        self._align_output_with_input()
         self._refresh_titles()
         self._refresh_header()
         self._load_modules()
@@ -273,6 +275,12 @@ class BenchView(Vertical):
     def output_view(self) -> OutputView:
         """The Output pane."""
         return self.query_one("#output", OutputView)
+
+    def _align_output_with_input(self) -> None:
+        # Scratch output lines sit beside the editor's lines, blank ones included.
+        source = self.input_view.source
+        line_rows = source.line_rows if isinstance(source, ScratchSource) else None
+        self.output_view.set_line_rows(line_rows)
 
     def _make_source(self) -> InputSource:
         if self.spec.topic is None:
@@ -382,6 +390,7 @@ class BenchView(Vertical):
         )
         self.schedule_window(0)
         self._refresh_titles()
+        self._refresh_stats()
 
     def _setup_failed(self) -> str | None:
         """The init error of the current modules, params and ABI, if it failed."""
@@ -395,6 +404,7 @@ class BenchView(Vertical):
         self._setup_failure = (key, error or "init failed")
         self.show_error(self._setup_failure[1])
         self._refresh_titles()
+        self._refresh_stats()
 
     def _kind(self) -> ModuleKind | None:
         if self.loaded is None:
@@ -1097,6 +1107,9 @@ class BenchView(Vertical):
 
     def stats_parts(self) -> list[Part]:
         """The stats line; time, rate and sizes give way before the counts."""
+        if self._setup_failed() is not None:
+            # Nothing ran with these settings: no figures, old ones would mislead.
+            return [Part.of(RANK_KEY, NO_RUN_NOTE, style="bold red", droppable=False)]
         summary = self.run_summary
         source: WindowResult | TopicRunSummary | None = summary or self.window
         if source is None:
@@ -1138,9 +1151,9 @@ class BenchView(Vertical):
                 )
             )
         if not self.services.deterministic and source.seconds > 0:
-            rate = records_in / source.seconds
+            rate = rate_text(records_in, source.bytes_in, source.seconds)
             parts.append(Part.of(RANK_SIZE, f"{source.seconds * 1000:,.0f} ms"))
-            parts.append(Part.of(RANK_HASH, f"{rate:,.0f} rec/s"))
+            parts.append(Part.of(RANK_HASH, rate))
         return parts
 
     # --- reacting to the panes ------------------------------------------------------
@@ -1154,7 +1167,8 @@ class BenchView(Vertical):
     @on(RecordView.CursorMoved, "#input")
     def _input_cursor_moved(self, message: RecordView.CursorMoved) -> None:
         output = self.output_view
-        if output.mode == ALIGNED and output.cursor != message.index:
+        aligned = output.mode == ALIGNED and self.spec.topic is not None
+        if aligned and output.cursor != message.index:
             output.cursor = message.index
         if output.mode != ALIGNED and self.spec.topic is not None:
             self.schedule_window()
@@ -1168,13 +1182,24 @@ class BenchView(Vertical):
 
     @on(RecordView.Scrolled, "#output")
     def _output_scrolled(self, message: RecordView.Scrolled) -> None:
-        if self.output_view.mode == ALIGNED:
+        if self.output_view.mode != ALIGNED:
+            return
+        if self.spec.topic is None:
+            self.scratch_editor.scroll_to(y=message.top, animate=False)
+        else:
             self.input_view.scroll_to(y=message.top, animate=False)
+
+    @on(ScratchEditor.Scrolled)
+    def _editor_scrolled(self, message: ScratchEditor.Scrolled) -> None:
+        message.stop()
+        if self.output_view.mode == ALIGNED:
+            self.output_view.scroll_to(y=message.top, animate=False)
 
     @on(TextArea.Changed, "#scratch")
     def _scratch_changed(self, event: TextArea.Changed) -> None:
         self.spec.scratch_text = event.text_area.text
         self.input_view.set_source(self._make_source())
+        self._align_output_with_input()
         self._refresh_titles()
         self.schedule_window(SCRATCH_DEBOUNCE)
         self.post_message(BenchChanged())
@@ -1311,6 +1336,7 @@ class BenchView(Vertical):
         scratch.display = topic is None
         self.input_view.display = topic is not None
         self.input_view.set_source(self._make_source())
+        self._align_output_with_input()
         if topic is None and into_editor:
             scratch.focus()
         elif was_focused:
@@ -1503,6 +1529,18 @@ def _is_setup_error(error: SmartbenchError) -> bool:
 def now() -> float:
     """Monotonic seconds, for latency figures."""
     return time.monotonic()
+
+
+RATE_MIN_RECORDS = 100
+"""Fewer records than this make a records-per-second figure noise."""
+
+
+def rate_text(records: int, size: int, seconds: float) -> str:
+    """Throughput: ``3,414 rec/s``, or ``10.4 MB/s`` for a few (big) records."""
+    if records < RATE_MIN_RECORDS:
+        return f"{human_size(round(size / seconds))}/s"
+    rate = records / seconds
+    return f"{rate:,.1f} rec/s" if rate < 10 else f"{rate:,.0f} rec/s"
 
 
 def byte_change(bytes_in: int, bytes_out: int) -> str:

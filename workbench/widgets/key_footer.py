@@ -24,12 +24,13 @@ class KeyFooter(Footer):
 
     def __init__(
         self,
-        priority: Sequence[str],
+        priority: Sequence[str] | Callable[[], Sequence[str]],
         skip: Callable[[str], bool] | None = None,
     ) -> None:
         super().__init__()
-        self.priority = tuple(priority)
-        """Actions from the most to the least useful; others come after them."""
+        self.priority = priority
+        """Actions from the most to the least useful (or what says so for now);
+        others come after them."""
         self.skip = skip
         """Actions the footer should leave out for now (F1 still lists them)."""
         self._shown_width = 0
@@ -72,10 +73,11 @@ class KeyFooter(Footer):
         return kept
 
     def _rank(self, action: str) -> int:
+        priority = self.priority() if callable(self.priority) else self.priority
         name = action.split("(")[0]
-        if name in self.priority:
-            return self.priority.index(name)
-        return len(self.priority)
+        if name in priority:
+            return list(priority).index(name)
+        return len(priority)
 
     def _width(self, binding: Binding) -> int:
         key = self.app.get_key_display(binding)

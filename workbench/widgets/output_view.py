@@ -54,6 +54,8 @@ class OutputView(RecordView):
         self._stream: PagedRows | None = None
         self._stream_offsets: array[int] | None = None
         self.placeholder = "…"
+        self.line_rows: list[int | None] | None = None
+        """Scratch input: the row each aligned line shows (None: a blank line)."""
 
     # --- what to show ---------------------------------------------------------------
 
@@ -74,6 +76,17 @@ class OutputView(RecordView):
             self._stream = None
         self._tree = self._build_tree() if self.mode == TREE else []
         self.refresh_lines_count()
+
+    def set_line_rows(self, line_rows: list[int | None] | None) -> None:
+        """Align lines with the scratch editor's (None: one line per input row)."""
+        self.line_rows = line_rows
+        self.refresh_lines_count()
+
+    def _aligned_row(self, index: int) -> int | None:
+        """The input row aligned line ``index`` shows; None for a blank line."""
+        if self.line_rows is None:
+            return index
+        return self.line_rows[index] if index < len(self.line_rows) else None
 
     def show_stream(self, source: InputSource, source_offsets: array[int]) -> None:
         """Show a topic of outputs (a whole-topic run), numbered by input offset."""
@@ -100,6 +113,8 @@ class OutputView(RecordView):
 
     def line_count(self) -> int:
         if self.mode == ALIGNED:
+            if self.line_rows is not None:
+                return len(self.line_rows)
             return self.input_count
         if self.mode == TREE:
             return len(self._tree)
@@ -112,9 +127,12 @@ class OutputView(RecordView):
     def line_at(self, index: int) -> OutputLine:
         """What line ``index`` shows."""
         if self.mode == ALIGNED:
-            outputs = self._outputs_of(index)
+            row_index = self._aligned_row(index)
+            if row_index is None:
+                return OutputLine(None, None)
+            outputs = self._outputs_of(row_index)
             record = outputs[0] if outputs else None
-            return OutputLine(index, record)
+            return OutputLine(row_index, record)
         if self.mode == TREE:
             row, child = self._tree[index]
             outputs = self._outputs_of(row) or []
@@ -145,46 +163,54 @@ class OutputView(RecordView):
             return self._stream_text(index)
         return self._aligned_text(index)
 
-    def _aligned_text(self, index: int) -> Text:
+    def _aligned_text(self, line: int) -> Text:
+        index = self._aligned_row(line)
+        if index is None:
+            return Text("")
         window = self.window
         if window is None or not window.start <= index < window.end:
             return Text(self.placeholder, style=self.style_of("dim"))
         position = index - window.start
+        mark = self._log_mark(window, position)
         if position in window.outputs:
-            text = self._output_text(window.outputs[position])
-        elif window.row_failed(position):
-            text = Text(self._problem_mark(window), style=self.style_of("error"))
-        elif window.failure is not None and window.error_index is None:
-            text = Text("✗ failed", style=self.style_of("error"))
-        else:
-            text = Text("· not processed", style=self.style_of("dim"))
-        return self._with_log_mark(text, window, position)
+            return self._output_text(window.outputs[position], mark)
+        if window.row_failed(position):
+            return self._status_text("✗", self._problem(window), "error", mark)
+        if window.failure is not None and window.error_index is None:
+            return self._status_text("✗", "failed", "error", mark)
+        return self._status_text("·", "not processed", "dim", mark)
 
-    def _problem_mark(self, window: WindowResult) -> str:
+    def _problem(self, window: WindowResult) -> str:
         if window.error is not None:
-            return f"✗ error: {window.error.hint}"
+            return f"error: {window.error.hint}"
         reason = (window.failure or "").splitlines()[0]
-        return f"✗ failed here: {reason}" if reason else "✗ failed here"
+        return f"failed here: {reason}" if reason else "failed here"
 
-    def _with_log_mark(self, text: Text, window: WindowResult, position: int) -> Text:
-        # What the module wrote for this record is in its detail view (Enter).
-        logs = window.row_logs(position)
-        if logs:
-            lines = sum(len(log.splitlines()) for log in logs)
-            noun = "line" if lines == 1 else "lines"
-            text.append(f"  ✎ {lines} log {noun}", self.style_of("key"))
+    def _log_mark(self, window: WindowResult, position: int) -> Text:
+        # Before the value, so a long value never cuts it off; Enter shows the log.
+        if not window.row_logs(position):
+            return Text()
+        return Text("✎ ", self.style_of("key"))
+
+    def _status_text(self, glyph: str, words: str, style: str, mark: Text) -> Text:
+        if not mark:
+            return Text(f"{glyph} {words}", self.style_of(style))
+        text = Text(f"{glyph} ", self.style_of(style))
+        text.append_text(mark)
+        text.append(words, self.style_of(style))
         return text
 
-    def _output_text(self, outputs: list[OutputRecord]) -> Text:
-        kind = self.kind
+    def _output_text(self, outputs: list[OutputRecord], mark: Text) -> Text:
         if not outputs:
-            return Text("✗ dropped", style=self.style_of("dropped"))
+            return self._status_text("✗", "dropped", "dropped", mark)
+        kind = self.kind
         first = outputs[0]
         text = Text()
         if kind is ModuleKind.FILTER:
             text.append("✓ ", self.style_of("kept"))
         elif kind is ModuleKind.FILTER_MAP:
             text.append("→ ", self.style_of("kept"))
+        text.append_text(mark)
         if first.key is not None and self.size.width >= 40:
             text.append(preview(first.key, 40)[:12] + " ", self.style_of("key"))
         text.append(preview(first.value))
@@ -199,16 +225,16 @@ class OutputView(RecordView):
             text = Text(f"▾ {self._row_offset(row):>7} ", self.style_of("offset"))
             window = self.window
             position = row - window.start if window is not None else -1
+            if window is not None and 0 <= position < len(window.rows):
+                text.append_text(self._log_mark(window, position))
             if window is not None and window.row_failed(position):
-                text.append(self._problem_mark(window), self.style_of("error"))
+                text.append(f"✗ {self._problem(window)}", self.style_of("error"))
             elif outputs is None:
                 text.append("error or not processed", self.style_of("error"))
             else:
                 count = len(outputs)
                 label = "child" if count == 1 else "children"
                 text.append(f"→ {count:,} {label}", self.style_of("dim"))
-            if window is not None and 0 <= position < len(window.rows):
-                self._with_log_mark(text, window, position)
             return text
         record = (outputs or [])[child]
         text = Text("    ")
@@ -229,7 +255,8 @@ class OutputView(RecordView):
             if record is None:
                 return Text(self.placeholder, style=self.style_of("dim"))
             offset = self._source_offset(index)
-            return row_text(self, record, -1 if offset is None else offset)
+            shown = -1 if offset is None else offset
+            return row_text(self, record, shown, self.key_column(self._stream))
         if self.window is None or index >= len(self.window.stream):
             return Text("")
         output = self.window.stream[index]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
@@ -24,6 +25,8 @@ from workbench.bench import InputRow, InputSource
 
 PAGE_ROWS = 200
 """Rows read from the source at once; a page is one indexed range read."""
+KEY_COLUMN_LIMIT = 12
+"""Cells of a key shown in a pane; the detail view has all of it."""
 
 
 def preview(data: bytes | None, limit: int = 400) -> str:
@@ -125,6 +128,7 @@ class RecordView(ScrollView, can_focus=True):
         self.highlight = ""
         """Text that search matched; shown highlighted."""
         self._moving_by_user = False
+        self._drawn_key_width = 0
 
     # --- subclasses provide these ---------------------------------------------------
 
@@ -251,6 +255,14 @@ class RecordView(ScrollView, can_focus=True):
         height = max(1, self.scrollable_content_region.height)
         return top, min(self.line_count(), top + height)
 
+    def key_column(self, paged: PagedRows) -> int:
+        """The key column's width; lines drawn narrower are redrawn once it grows."""
+        if paged.key_width != self._drawn_key_width:
+            self._drawn_key_width = paged.key_width
+            self._strips.clear()
+            self.refresh()
+        return paged.key_width
+
     def style_of(self, name: str) -> Style:
         """A component style such as ``dim`` or ``kept``."""
         return self.get_component_rich_style(f"record-view--{name}")
@@ -263,6 +275,8 @@ class PagedRows:
         self.source = source
         self.count = source.count()
         self._pages: LRUCache[int, list[InputRow]] = LRUCache(64)
+        self.key_width = 0
+        """The widest key shown of the rows read so far (0: no keys yet)."""
 
     def row(self, index: int) -> InputRow | None:
         """The row at ``index``, or None past the end."""
@@ -271,6 +285,7 @@ class PagedRows:
         if page is None:
             page = self.source.rows(page_number * PAGE_ROWS, PAGE_ROWS)
             self._pages.set(page_number, page)
+            self.key_width = max(self.key_width, _widest_key(page))
         return page[position] if position < len(page) else None
 
     def grow(self) -> int:
@@ -324,7 +339,17 @@ class InputView(RecordView):
         row = self.row(index)
         if row is None:
             return Text("…", style=self.style_of("dim"))
-        return row_text(self, row)
+        return row_text(self, row, key_width=self.key_column(self.paged))
+
+
+def key_preview(key: bytes) -> str:
+    """The part of a key a pane has room for."""
+    return preview(key, 40)[:KEY_COLUMN_LIMIT]
+
+
+def _widest_key(rows: list[InputRow]) -> int:
+    keys = (key_preview(row.key) for row in rows if row.key is not None)
+    return max((cell_len(key) for key in keys), default=0)
 
 
 FULL_TIME_WIDTH = 80
@@ -333,8 +358,14 @@ CLOCK_TIME_WIDTH = 44
 """Panes at least this wide show each record's time of day."""
 
 
-def row_text(view: RecordView, row: InputRow, offset: int | None = None) -> Text:
-    """Columns that fit the width: offset, then key and time when wide enough."""
+def row_text(
+    view: RecordView, row: InputRow, offset: int | None = None, key_width: int = 0
+) -> Text:
+    """Columns that fit the width: offset, then key and time when wide enough.
+
+    The key column is ``key_width`` cells wide, blank for a record with no key, so
+    every value starts in the same column.
+    """
     width = view.size.width
     text = Text()
     shown = row.offset if offset is None else offset
@@ -344,7 +375,9 @@ def row_text(view: RecordView, row: InputRow, offset: int | None = None) -> Text
     elif width >= CLOCK_TIME_WIDTH and row.timestamp:
         # Half a 120-column screen: the time of day, the date is in the detail.
         text.append(format_timestamp(row.timestamp)[11:] + " ", view.style_of("dim"))
-    if row.key is not None and width >= 40:
-        text.append(preview(row.key, 40)[:12] + " ", view.style_of("key"))
+    if key_width and width >= 40:
+        key = key_preview(row.key) if row.key is not None else ""
+        padding = " " * max(0, key_width - cell_len(key))
+        text.append(key + padding + " ", view.style_of("key"))
     text.append(preview(row.value))
     return text
