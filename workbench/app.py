@@ -335,7 +335,7 @@ class SmartbenchApp(App[int]):
             bench = self.add_bench(spec, activate=False)
             restored.append(bench)
             if spec.watch:
-                self.call_after_refresh(self._start_watch, bench)
+                self._start_watch(bench)
         self._select_saved_tab(restored)
         self._update_empty()
         self._scan_workspace()
@@ -852,7 +852,7 @@ class SmartbenchApp(App[int]):
         watch = values.get("watch") == "yes"
         bench = self.add_bench(BenchSpec([step], topic=topic, watch=watch))
         if watch:
-            self.call_after_refresh(self._start_watch, bench)
+            self._start_watch(bench)
         self.query_one(Sidebar).fill(
             self.scan.topics, self.scan.modules, self.session.opened_paths
         )
