@@ -66,6 +66,8 @@ from workbench.widgets.record_view import InputView, RecordView
 from workbench.widgets.sidebar import Sidebar, SidebarItem
 
 if TYPE_CHECKING:
+    from textual.await_complete import AwaitComplete
+
     from workbench.engine.broker import Broker
     from workbench.engine.watch import BuildConfig
     from workbench.workspace import Workspace
@@ -212,6 +214,22 @@ class BenchCommands(Provider):
             yield DiscoveryHit(label, callback, help=help_text)
 
 
+class BenchPane(TabPane):
+    """The tab pane of one bench."""
+
+    @on(TabPane.Focused)
+    def _focused_while_hidden(self, message: TabPane.Focused) -> None:
+        if self.display:
+            return
+        # A focus asked for as a bench mounted can land after another bench was
+        # selected: it must not bring this pane back, and the shown bench keeps it.
+        message.stop()
+        app = self.app
+        shown = app.bench if isinstance(app, SmartbenchApp) else None
+        if shown is not None and shown.is_mounted:
+            shown.restore_focus()
+
+
 def _selector(app: SmartbenchApp, bench: BenchView) -> Callable[[], None]:
     def select() -> None:
         app.select_bench(bench)
@@ -311,6 +329,10 @@ class SmartbenchApp(App[int]):
         self.scan = WorkspaceScan([], [])
         self._bench_number = 0
         self._scanned_once = False
+        self._started_up = False
+        """True once start-up has opened its benches; the session is saved after."""
+        self._pane_mounts: list[AwaitComplete] = []
+        """Benches start-up opened, still mounting."""
         self._last_transforms_file: str | None = None
 
     # --- layout and start-up --------------------------------------------------------
@@ -319,7 +341,12 @@ class SmartbenchApp(App[int]):
         yield Header(show_clock=False, icon="◆")
         with Horizontal(id="main"):
             yield Sidebar(id="sidebar")
-            yield TabbedContent(id="benches")
+            # The saved benches are composed rather than added: a tab added to an
+            # empty TabbedContent selects itself later, over the saved selection.
+            saved = self._saved_panes()
+            initial = saved[self._saved_index()].id or "" if saved else ""
+            with TabbedContent(id="benches", initial=initial):
+                yield from saved
         yield Static("Opening the workspace…", id="empty")
         yield KeyFooter(FOOTER_PRIORITY, skip=self._footer_skips)
 
@@ -330,24 +357,24 @@ class SmartbenchApp(App[int]):
         )
         if self.size.width < 120:
             self.query_one("#sidebar").display = False
-        restored = []
-        for spec in self.session.benches:
-            bench = self.add_bench(spec, activate=False)
-            restored.append(bench)
-            if spec.watch:
+        for bench in self.benches():
+            if bench.spec.watch:
                 self._start_watch(bench)
-        self._select_saved_tab(restored)
         self._update_empty()
         self._scan_workspace()
         if self.config.poll_topics:
             self.set_interval(COUNT_INTERVAL, self._count_topics)
 
-    def _select_saved_tab(self, benches: list[BenchView]) -> None:
-        if benches:
-            index = min(max(self.session.active, 0), len(benches) - 1)
-            # The bench the last session ended on picks up where typing left off.
-            benches[index].prefer_editor = True
-            self.select_bench(benches[index])
+    def _saved_index(self) -> int:
+        return min(max(self.session.active, 0), len(self.session.benches) - 1)
+
+    def _saved_panes(self) -> list[BenchPane]:
+        # The bench the last session ended on picks up where typing left off.
+        chosen = self._saved_index()
+        return [
+            _pane_of(self._new_bench(spec, prefer_editor=index == chosen))
+            for index, spec in enumerate(self.session.benches)
+        ]
 
     def rescan(self) -> None:
         """Read topics and modules again for the sidebar."""
@@ -402,7 +429,7 @@ class SmartbenchApp(App[int]):
             return None
 
     @on(WorkspaceScanned)
-    def _workspace_scanned(self, message: WorkspaceScanned) -> None:
+    async def _workspace_scanned(self, message: WorkspaceScanned) -> None:
         self.scan = message.scan
         sidebar = self._sidebar()
         if sidebar is not None:
@@ -413,12 +440,39 @@ class SmartbenchApp(App[int]):
         self.query_one("#empty", Static).update(
             "No bench open. Press o to open a module, Ctrl+P for every command."
         )
+        await self._start_up()
+
+    async def _start_up(self) -> None:
+        # A command that opens a bench replaces the first run's sample bench; any
+        # other command applies to the bench start-up shows, once it is mounted.
         first_run = not self.session.existed and not self.session.benches
-        started = False
-        if self.start_command is not None:
-            started = self._apply_start_command(self.start_command)
-        if first_run and not started:
-            self._open_first_run_bench()
+        args = self.start_command
+        if args is not None and _opens_a_bench(args):
+            opened = self._apply_start_command(args)
+            if first_run and not opened:
+                self._open_first_run_bench()
+        else:
+            if first_run:
+                self._open_first_run_bench()
+            if args is not None:
+                await self._panes_mounted()
+                self._apply_start_command(args)
+        tabs = self.query_one("#benches", TabbedContent)
+        shown_pane = tabs.active
+        await self._panes_mounted()
+        self._show_pane(shown_pane)
+        self._started_up = True
+        self.save()
+
+    def _show_pane(self, pane_id: str) -> None:
+        tabs = self.query_one("#benches", TabbedContent)
+        if pane_id and tabs.query(f"#{pane_id}"):
+            tabs.active = pane_id
+
+    async def _panes_mounted(self) -> None:
+        mounts, self._pane_mounts = self._pane_mounts, []
+        for mount in mounts:
+            await mount
 
     def _open_first_run_bench(self) -> None:
         names = {name for name, _ in self.scan.modules}
@@ -428,6 +482,8 @@ class SmartbenchApp(App[int]):
             self.add_bench(spec)
 
     def _apply_start_command(self, args: argparse.Namespace) -> bool:
+        """Carry out the shell's command; True when it opened or chose a bench."""
+        benches_before = len(self.benches())
         command = getattr(args, "command", None)
         if command is None and _start_chain_given(args):
             return self._open_start_chain(args)
@@ -439,35 +495,37 @@ class SmartbenchApp(App[int]):
                 self.apply_command("open", values)
             elif topic and self.bench is not None:
                 self.apply_command("topic", {"topic": topic})
-            return bool(path)
+            return len(self.benches()) > benches_before
         values = {
             key: _as_text(value)
             for key, value in vars(args).items()
             if key not in ("command", "workspace")
         }
         self.apply_command(command.path[-1], values)
-        opened: bool = command.path[-1] == "open"
-        return opened
+        return len(self.benches()) > benches_before
 
     # --- benches --------------------------------------------------------------------
 
     def add_bench(self, spec: BenchSpec, activate: bool = True) -> BenchView:
         """Open a bench in a new tab."""
-        self._bench_number += 1
-        bench_id = f"bench-{self._bench_number}"
-        self._read_scratch_if_topic_is_gone(spec)
         # A scratch bench opened now is for typing; one restored from the session
         # or reached later by switching tabs is not.
-        prefer_editor = activate and spec.topic is None
-        bench = BenchView(spec, self.services, bench_id, prefer_editor)
-        pane = TabPane(spec.title, bench, id=f"pane-{self._bench_number}")
+        bench = self._new_bench(spec, prefer_editor=activate and spec.topic is None)
         tabs = self.query_one("#benches", TabbedContent)
-        tabs.add_pane(pane)
+        mounting = tabs.add_pane(_pane_of(bench))
+        if not self._started_up:
+            self._pane_mounts.append(mounting)
         if activate:
-            tabs.active = pane.id or ""
+            tabs.active = _pane_id(bench)
         self._update_empty()
         self.call_after_refresh(self.save)
         return bench
+
+    def _new_bench(self, spec: BenchSpec, prefer_editor: bool) -> BenchView:
+        self._bench_number += 1
+        self._read_scratch_if_topic_is_gone(spec)
+        bench_id = f"bench-{self._bench_number}"
+        return BenchView(spec, self.services, bench_id, prefer_editor)
 
     def _read_scratch_if_topic_is_gone(self, spec: BenchSpec) -> None:
         # A saved session can name a topic deleted since; the bench still opens,
@@ -509,8 +567,7 @@ class SmartbenchApp(App[int]):
 
     def select_bench(self, bench: BenchView) -> None:
         """Make ``bench``'s tab the selected one (it may not be mounted yet)."""
-        number = (bench.id or "").removeprefix("bench-")
-        self.query_one("#benches", TabbedContent).active = f"pane-{number}"
+        self.query_one("#benches", TabbedContent).active = _pane_id(bench)
 
     def action_next_bench(self) -> None:
         """Select the bench to the right (the first after the last)."""
@@ -564,7 +621,13 @@ class SmartbenchApp(App[int]):
         self.save()
 
     def save(self) -> None:
-        """Write the session so the next start reopens these benches."""
+        """Write the session so the next start reopens these benches.
+
+        Nothing is written before start-up has opened its benches: quitting that
+        early keeps the last session (or the first run) as it was.
+        """
+        if not self._started_up:
+            return
         tabs = self.query_one("#benches", TabbedContent)
         panes = list(self.query(TabPane))
         active = next((i for i, p in enumerate(panes) if p.id == tabs.active), 0)
@@ -1217,6 +1280,22 @@ class SmartbenchApp(App[int]):
             bench.close()
         self.save()
         self.exit(0)
+
+
+def _pane_id(bench: BenchView) -> str:
+    return "pane-" + (bench.id or "").removeprefix("bench-")
+
+
+def _pane_of(bench: BenchView) -> BenchPane:
+    return BenchPane(bench.spec.title, bench, id=_pane_id(bench))
+
+
+def _opens_a_bench(args: argparse.Namespace) -> bool:
+    """True when the shell's command opens a bench of its own."""
+    command = getattr(args, "command", None)
+    if command is None:
+        return bool(getattr(args, "path", None)) or _start_chain_given(args)
+    return command.path[-1] in ("open", "open-transforms")
 
 
 def _drop_orphaned_run_topics(broker: Broker) -> None:
