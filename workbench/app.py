@@ -490,6 +490,8 @@ class SmartbenchApp(App[int]):
         if command is None:
             path = getattr(args, "path", None)
             topic = getattr(args, "topic", None) or ""
+            if path and self._select_bench_on_path(path, topic):
+                return True
             if path:
                 values = {"module": path, "topic": topic, "watch": "yes"}
                 self.apply_command("open", values)
@@ -503,6 +505,22 @@ class SmartbenchApp(App[int]):
         }
         self.apply_command(command.path[-1], values)
         return len(self.benches()) > benches_before
+
+    def _select_bench_on_path(self, path: str, topic: str) -> bool:
+        # Reopening a file that a saved bench already runs goes back to that bench
+        # (with watch on, as the shell asked) instead of adding a twin.
+        if not StepSpec(path).is_path:
+            return False
+        module = str(Path(path).expanduser().resolve())
+        for bench in self.benches():
+            spec = bench.spec
+            same_steps = [step.module for step in spec.steps] == [module]
+            if same_steps and (not topic or spec.topic == topic):
+                self.select_bench(bench)
+                if not spec.watch:
+                    self.set_watch(bench, True)
+                return True
+        return False
 
     # --- benches --------------------------------------------------------------------
 

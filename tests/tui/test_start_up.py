@@ -141,3 +141,27 @@ async def test_the_saved_tab_is_selected_again(
 
     assert shown == "array_map.wasm"
     assert load_session(workspace).active == 2
+
+
+async def test_reopening_a_benchs_path_selects_it_and_turns_watch_on(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "words", WORDS)
+    module = wasm_file(tmp_path, "map")
+    specs = [
+        bench_spec(module, "words"),
+        bench_spec(wasm_file(tmp_path, "filter"), "words"),
+    ]
+    session = Session(benches=specs, active=1, existed=True)
+    start = shell_start(str(module), "words")
+    app = SmartbenchApp(workspace, broker, WATCHING, session, start_command=start)
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: scanned(app), "start-up")
+        await wait_for_text(pilot, "watching map.wasm")
+        bench = current_bench(app)
+        titles = [b.spec.title for b in app.benches()]
+
+    assert titles == ["map.wasm", "filter.wasm"]
+    assert bench.spec.title == "map.wasm"
+    assert bench.spec.watch
