@@ -483,7 +483,8 @@ class SmartbenchApp(App[int]):
 
     def _apply_start_command(self, args: argparse.Namespace) -> bool:
         """Carry out the shell's command; True when it opened or chose a bench."""
-        benches_before = len(self.benches())
+        # Counted as created: a bench just added is not in the DOM until it mounts.
+        created_before = self._bench_number
         command = getattr(args, "command", None)
         if command is None and _start_chain_given(args):
             return self._open_start_chain(args)
@@ -497,14 +498,14 @@ class SmartbenchApp(App[int]):
                 self.apply_command("open", values)
             elif topic and self.bench is not None:
                 self.apply_command("topic", {"topic": topic})
-            return len(self.benches()) > benches_before
+            return self._bench_number > created_before
         values = {
             key: _as_text(value)
             for key, value in vars(args).items()
             if key not in ("command", "workspace")
         }
         self.apply_command(command.path[-1], values)
-        return len(self.benches()) > benches_before
+        return self._bench_number > created_before
 
     def _select_bench_on_path(self, path: str, topic: str) -> bool:
         # Reopening a file that a saved bench already runs goes back to that bench

@@ -50,8 +50,10 @@ async def test_a_path_from_the_shell_starts_watch_on_a_first_run(
         await wait_for_text(pilot, "watching map.wasm")
         await wait_for_text(pilot, "BANANA")
         watch = current_bench(app).spec.watch
+        count = len(app.benches())
 
     assert watch
+    assert count == 1
 
 
 async def test_a_palette_command_from_the_shell_applies_to_the_first_run_bench(
