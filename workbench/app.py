@@ -494,7 +494,10 @@ class SmartbenchApp(App[int]):
             if path and self._select_bench_on_path(path, topic):
                 return True
             if path:
-                values = {"module": path, "topic": topic, "watch": "yes"}
+                # A file is watched as it is rebuilt; a registered name runs the
+                # bytes it was registered with.
+                watch = "yes" if StepSpec(path).is_path else "no"
+                values = {"module": path, "topic": topic, "watch": watch}
                 self.apply_command("open", values)
             elif topic and self.bench is not None:
                 self.apply_command("topic", {"topic": topic})
@@ -1512,6 +1515,7 @@ def run_app(args: argparse.Namespace) -> int:
         start_chain_steps(args)
     workspace = open_workspace(workspace_dir(args))
     samples = os.environ.get("SMARTBENCH_NO_SAMPLES", "") in ("", "0")
+    _check_start_module(args, workspace, samples)
     # The same [engine] budgets from config.toml as every CLI command uses.
     limits = engine_limits(args, load_config(workspace.path).engine)
     app = SmartbenchApp(
@@ -1535,6 +1539,29 @@ def run_app(args: argparse.Namespace) -> int:
         sys.stdout.flush()
         os._exit(code)
     return code
+
+
+def _check_start_module(
+    args: argparse.Namespace, workspace: Workspace, samples: bool
+) -> None:
+    """Refuse, in the shell, a start word that is no file and no module name.
+
+    Raises:
+        UsageError: ``smartbench WORD`` names no command, file or SmartModule.
+    """
+    word = getattr(args, "path", None)
+    if getattr(args, "command", None) is not None or not word:
+        return
+    if StepSpec(word).is_path:
+        return  # a missing .wasm file is said in its bench
+    if Path(word).is_file():
+        # A file with no .wasm suffix or folder opens as a path, not a name.
+        args.path = str(Path(word).resolve())
+    elif not workspace.will_have_module(word, samples):
+        raise UsageError(
+            f"smartbench: error: {word!r} is not a command, a file or a registered "
+            "SmartModule (see smartbench --help)"
+        )
 
 
 def _busy_threads() -> bool:

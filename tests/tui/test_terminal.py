@@ -170,3 +170,17 @@ def test_a_module_path_on_a_first_run_opens_with_watch_on(
 
     assert "Traceback" not in screen
     assert "smartbench exited 0" in ended
+
+
+def test_a_registered_name_on_a_first_run_opens_its_bench(
+    tmux: Tmux, workspace: Path, tmp_path: Path
+) -> None:
+    arguments = ["quake-split", "--topic", "earthquakes-raw"]
+    _start_smartbench(tmux, workspace, tmp_path, arguments)
+
+    screen = tmux.wait_for("→ 1,707 children")
+    tmux.keys("C-q")
+    ended = tmux.wait_for("smartbench exited")
+
+    assert "quake-split" in screen
+    assert "smartbench exited 0" in ended
