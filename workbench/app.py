@@ -68,6 +68,8 @@ from workbench.widgets.record_view import InputView, RecordView
 from workbench.widgets.sidebar import Sidebar, SidebarItem
 
 if TYPE_CHECKING:
+    from textual.await_complete import AwaitComplete
+
     from workbench.engine.broker import Broker
     from workbench.engine.watch import BuildConfig
     from workbench.workspace import Workspace
@@ -223,6 +225,22 @@ class BenchCommands(Provider):
             yield DiscoveryHit(label, callback, help=help_text)
 
 
+class BenchPane(TabPane):
+    """The tab pane of one bench."""
+
+    @on(TabPane.Focused)
+    def _focused_while_hidden(self, message: TabPane.Focused) -> None:
+        if self.display:
+            return
+        # A focus asked for as a bench mounted can land after another bench was
+        # selected: it must not bring this pane back, and the shown bench keeps it.
+        message.stop()
+        app = self.app
+        shown = app.bench if isinstance(app, SmartbenchApp) else None
+        if shown is not None and shown.is_mounted:
+            shown.restore_focus()
+
+
 def _selector(app: SmartbenchApp, bench: BenchView) -> Callable[[], None]:
     def select() -> None:
         app.select_bench(bench)
@@ -322,6 +340,10 @@ class SmartbenchApp(App[int]):
         self.scan = WorkspaceScan([], [])
         self._bench_number = 0
         self._scanned_once = False
+        self._started_up = False
+        """True once start-up has opened its benches; the session is saved after."""
+        self._pane_mounts: list[AwaitComplete] = []
+        """Benches start-up opened, still mounting."""
         self._last_transforms_file: str | None = None
 
     # --- layout and start-up --------------------------------------------------------
@@ -330,7 +352,12 @@ class SmartbenchApp(App[int]):
         yield Header(show_clock=False, icon="◆")
         with Horizontal(id="main"):
             yield Sidebar(id="sidebar")
-            yield TabbedContent(id="benches")
+            # The saved benches are composed rather than added: a tab added to an
+            # empty TabbedContent selects itself later, over the saved selection.
+            saved = self._saved_panes()
+            initial = saved[self._saved_index()].id or "" if saved else ""
+            with TabbedContent(id="benches", initial=initial):
+                yield from saved
         yield Static("Opening the workspace…", id="empty")
         yield KeyFooter(self._footer_priority, skip=self._footer_skips)
 
@@ -341,24 +368,24 @@ class SmartbenchApp(App[int]):
         )
         if self.size.width < 120:
             self.query_one("#sidebar").display = False
-        restored = []
-        for spec in self.session.benches:
-            bench = self.add_bench(spec, activate=False)
-            restored.append(bench)
-            if spec.watch:
-                self.call_after_refresh(self._start_watch, bench)
-        self._select_saved_tab(restored)
+        for bench in self.benches():
+            if bench.spec.watch:
+                self._start_watch(bench)
         self._update_empty()
         self._scan_workspace()
         if self.config.poll_topics:
             self.set_interval(COUNT_INTERVAL, self._count_topics)
 
-    def _select_saved_tab(self, benches: list[BenchView]) -> None:
-        if benches:
-            index = min(max(self.session.active, 0), len(benches) - 1)
-            # The bench the last session ended on picks up where typing left off.
-            benches[index].prefer_editor = True
-            self.select_bench(benches[index])
+    def _saved_index(self) -> int:
+        return min(max(self.session.active, 0), len(self.session.benches) - 1)
+
+    def _saved_panes(self) -> list[BenchPane]:
+        # The bench the last session ended on picks up where typing left off.
+        chosen = self._saved_index()
+        return [
+            _pane_of(self._new_bench(spec, prefer_editor=index == chosen))
+            for index, spec in enumerate(self.session.benches)
+        ]
 
     def rescan(self) -> None:
         """Read topics and modules again for the sidebar."""
@@ -413,7 +440,7 @@ class SmartbenchApp(App[int]):
             return None
 
     @on(WorkspaceScanned)
-    def _workspace_scanned(self, message: WorkspaceScanned) -> None:
+    async def _workspace_scanned(self, message: WorkspaceScanned) -> None:
         self.scan = message.scan
         sidebar = self._sidebar()
         if sidebar is not None:
@@ -424,12 +451,39 @@ class SmartbenchApp(App[int]):
         self.query_one("#empty", Static).update(
             "No bench open. Press o to open a module, Ctrl+P for every command."
         )
+        await self._start_up()
+
+    async def _start_up(self) -> None:
+        # A command that opens a bench replaces the first run's sample bench; any
+        # other command applies to the bench start-up shows, once it is mounted.
         first_run = not self.session.existed and not self.session.benches
-        started = False
-        if self.start_command is not None:
-            started = self._apply_start_command(self.start_command)
-        if first_run and not started:
-            self._open_first_run_bench()
+        args = self.start_command
+        if args is not None and _opens_a_bench(args):
+            opened = self._apply_start_command(args)
+            if first_run and not opened:
+                self._open_first_run_bench()
+        else:
+            if first_run:
+                self._open_first_run_bench()
+            if args is not None:
+                await self._panes_mounted()
+                self._apply_start_command(args)
+        tabs = self.query_one("#benches", TabbedContent)
+        shown_pane = tabs.active
+        await self._panes_mounted()
+        self._show_pane(shown_pane)
+        self._started_up = True
+        self.save()
+
+    def _show_pane(self, pane_id: str) -> None:
+        tabs = self.query_one("#benches", TabbedContent)
+        if pane_id and tabs.query(f"#{pane_id}"):
+            tabs.active = pane_id
+
+    async def _panes_mounted(self) -> None:
+        mounts, self._pane_mounts = self._pane_mounts, []
+        for mount in mounts:
+            await mount
 
     def _open_first_run_bench(self) -> None:
         names = {name for name, _ in self.scan.modules}
@@ -439,46 +493,72 @@ class SmartbenchApp(App[int]):
             self.add_bench(spec)
 
     def _apply_start_command(self, args: argparse.Namespace) -> bool:
+        """Carry out the shell's command; True when it opened or chose a bench."""
+        # Counted as created: a bench just added is not in the DOM until it mounts.
+        created_before = self._bench_number
         command = getattr(args, "command", None)
         if command is None and _start_chain_given(args):
             return self._open_start_chain(args)
         if command is None:
             path = getattr(args, "path", None)
             topic = getattr(args, "topic", None) or ""
+            if path and self._select_bench_on_path(path, topic):
+                return True
             if path:
-                values = {"module": path, "topic": topic, "watch": "yes"}
+                # A file is watched as it is rebuilt; a registered name runs the
+                # bytes it was registered with.
+                watch = "yes" if StepSpec(path).is_path else "no"
+                values = {"module": path, "topic": topic, "watch": watch}
                 self.apply_command("open", values)
             elif topic and self.bench is not None:
                 self.apply_command("topic", {"topic": topic})
-            return bool(path)
+            return self._bench_number > created_before
         values = {
             key: _as_text(value)
             for key, value in vars(args).items()
             if key not in ("command", "workspace")
         }
         self.apply_command(command.path[-1], values)
-        opened: bool = command.path[-1] == "open"
-        return opened
+        return self._bench_number > created_before
+
+    def _select_bench_on_path(self, path: str, topic: str) -> bool:
+        # Reopening a file that a saved bench already runs goes back to that bench
+        # (with watch on, as the shell asked) instead of adding a twin.
+        if not StepSpec(path).is_path:
+            return False
+        module = str(Path(path).expanduser().resolve())
+        for bench in self.benches():
+            spec = bench.spec
+            same_steps = [step.module for step in spec.steps] == [module]
+            if same_steps and (not topic or spec.topic == topic):
+                self.select_bench(bench)
+                if not spec.watch:
+                    self.set_watch(bench, True)
+                return True
+        return False
 
     # --- benches --------------------------------------------------------------------
 
     def add_bench(self, spec: BenchSpec, activate: bool = True) -> BenchView:
         """Open a bench in a new tab."""
-        self._bench_number += 1
-        bench_id = f"bench-{self._bench_number}"
-        self._read_scratch_if_topic_is_gone(spec)
         # A scratch bench opened now is for typing; one restored from the session
         # or reached later by switching tabs is not.
-        prefer_editor = activate and spec.topic is None
-        bench = BenchView(spec, self.services, bench_id, prefer_editor)
-        pane = TabPane(spec.title, bench, id=f"pane-{self._bench_number}")
+        bench = self._new_bench(spec, prefer_editor=activate and spec.topic is None)
         tabs = self.query_one("#benches", TabbedContent)
-        tabs.add_pane(pane)
+        mounting = tabs.add_pane(_pane_of(bench))
+        if not self._started_up:
+            self._pane_mounts.append(mounting)
         if activate:
-            tabs.active = pane.id or ""
+            tabs.active = _pane_id(bench)
         self._update_empty()
         self.call_after_refresh(self.save)
         return bench
+
+    def _new_bench(self, spec: BenchSpec, prefer_editor: bool) -> BenchView:
+        self._bench_number += 1
+        self._read_scratch_if_topic_is_gone(spec)
+        bench_id = f"bench-{self._bench_number}"
+        return BenchView(spec, self.services, bench_id, prefer_editor)
 
     def _read_scratch_if_topic_is_gone(self, spec: BenchSpec) -> None:
         # A saved session can name a topic deleted since; the bench still opens,
@@ -536,8 +616,7 @@ class SmartbenchApp(App[int]):
 
     def select_bench(self, bench: BenchView) -> None:
         """Make ``bench``'s tab the selected one (it may not be mounted yet)."""
-        number = (bench.id or "").removeprefix("bench-")
-        self.query_one("#benches", TabbedContent).active = f"pane-{number}"
+        self.query_one("#benches", TabbedContent).active = _pane_id(bench)
 
     def action_next_bench(self) -> None:
         """Select the bench to the right (the first after the last)."""
@@ -591,7 +670,13 @@ class SmartbenchApp(App[int]):
         self.save()
 
     def save(self) -> None:
-        """Write the session so the next start reopens these benches."""
+        """Write the session so the next start reopens these benches.
+
+        Nothing is written before start-up has opened its benches: quitting that
+        early keeps the last session (or the first run) as it was.
+        """
+        if not self._started_up:
+            return
         tabs = self.query_one("#benches", TabbedContent)
         panes = list(self.query(TabPane))
         active = next((i for i, p in enumerate(panes) if p.id == tabs.active), 0)
@@ -902,7 +987,7 @@ class SmartbenchApp(App[int]):
         watch = values.get("watch") == "yes"
         bench = self.add_bench(BenchSpec([step], topic=topic, watch=watch))
         if watch:
-            self.call_after_refresh(self._start_watch, bench)
+            self._start_watch(bench)
         self.query_one(Sidebar).fill(
             self.scan.topics, self.scan.modules, self.session.opened_paths
         )
@@ -1288,6 +1373,22 @@ class SmartbenchApp(App[int]):
         self.exit(0)
 
 
+def _pane_id(bench: BenchView) -> str:
+    return "pane-" + (bench.id or "").removeprefix("bench-")
+
+
+def _pane_of(bench: BenchView) -> BenchPane:
+    return BenchPane(bench.spec.title, bench, id=_pane_id(bench))
+
+
+def _opens_a_bench(args: argparse.Namespace) -> bool:
+    """True when the shell's command opens a bench of its own."""
+    command = getattr(args, "command", None)
+    if command is None:
+        return bool(getattr(args, "path", None)) or _start_chain_given(args)
+    return command.path[-1] in ("open", "open-transforms")
+
+
 def _drop_orphaned_run_topics(broker: Broker) -> None:
     names = [t.name for t in broker.list_topics()]
     for name in orphaned_run_topics(names):
@@ -1516,6 +1617,7 @@ def run_app(args: argparse.Namespace) -> int:
         start_chain_steps(args)
     workspace = open_workspace(workspace_dir(args))
     samples = os.environ.get("SMARTBENCH_NO_SAMPLES", "") in ("", "0")
+    _check_start_module(args, workspace, samples)
     # The same [engine] budgets from config.toml as every CLI command uses.
     limits = engine_limits(args, load_config(workspace.path).engine)
     app = SmartbenchApp(
@@ -1539,6 +1641,29 @@ def run_app(args: argparse.Namespace) -> int:
         sys.stdout.flush()
         os._exit(code)
     return code
+
+
+def _check_start_module(
+    args: argparse.Namespace, workspace: Workspace, samples: bool
+) -> None:
+    """Refuse, in the shell, a start word that is no file and no module name.
+
+    Raises:
+        UsageError: ``smartbench WORD`` names no command, file or SmartModule.
+    """
+    word = getattr(args, "path", None)
+    if getattr(args, "command", None) is not None or not word:
+        return
+    if StepSpec(word).is_path:
+        return  # a missing .wasm file is said in its bench
+    if Path(word).is_file():
+        # A file with no .wasm suffix or folder opens as a path, not a name.
+        args.path = str(Path(word).resolve())
+    elif not workspace.will_have_module(word, samples):
+        raise UsageError(
+            f"smartbench: error: {word!r} is not a command, a file or a registered "
+            "SmartModule (see smartbench --help)"
+        )
 
 
 def _busy_threads() -> bool:

@@ -17,6 +17,7 @@ from workbench.commands import (
     TRANSFORMS_LINE_ARGUMENT,
     build_parser,
     parse_command_line,
+    top_level_names,
 )
 from workbench.errors import EXIT_INTERRUPTED, EXIT_USAGE, SmartbenchError
 
@@ -77,9 +78,9 @@ APP_OPENING_OPTIONS = ("--topic", *APP_CHAIN_OPTIONS)
 
 
 def _opens_app_on_path(arguments: Sequence[str]) -> bool:
-    # `smartbench x.wasm [--topic T]`, `smartbench -t chain.yaml` and `smartbench
-    # --topic T` open the app; any other first word is a command, so the
-    # registry's parser keeps its errors.
+    # `smartbench x.wasm [--topic T]`, `smartbench NAME`, `smartbench -t
+    # chain.yaml` and `smartbench --topic T` open the app; a command's name, or
+    # several words, go to the registry's parser, which keeps its errors.
     positionals: list[str] = []
     skip = False
     for argument in arguments:
@@ -90,7 +91,9 @@ def _opens_app_on_path(arguments: Sequence[str]) -> bool:
         elif not argument.startswith("-"):
             positionals.append(argument)
     if positionals:
-        return positionals[0].endswith(".wasm")
+        first = positionals[0]
+        lone_word = len(positionals) == 1 and first not in top_level_names()
+        return first.endswith(".wasm") or lone_word
     return any(
         a == option or a.startswith(f"{option}=")
         for a in arguments
@@ -101,12 +104,15 @@ def _opens_app_on_path(arguments: Sequence[str]) -> bool:
 def _app_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="smartbench",
-        usage="smartbench [--workspace DIR] [PATH.wasm | -t FILE | "
+        usage="smartbench [--workspace DIR] [PATH.wasm | NAME | -t FILE | "
         "--transforms-line JSON …] [--topic T]",
-        description="Open the TUI on a module file (with watch on) or on a chain.",
+        description="Open the TUI on a module file (with watch on), a registered "
+        "module or a chain.",
         allow_abbrev=False,
     )
-    parser.add_argument("path", nargs="?", help="a SmartModule .wasm file")
+    parser.add_argument(
+        "path", nargs="?", help="a SmartModule .wasm file or a registered name"
+    )
     TRANSFORMS_FILE_ARGUMENT.add_to(parser)
     TRANSFORMS_LINE_ARGUMENT.add_to(parser)
     parser.add_argument("--topic", help="input topic of the bench", default=None)

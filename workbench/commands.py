@@ -877,6 +877,15 @@ def find_command(
     return None
 
 
+def top_level_names() -> set[str]:
+    """Every word that starts a command: groups, lone commands and their aliases."""
+    names = {name for group in GROUPS for name in (group.name, *group.aliases)}
+    for command in all_commands():
+        if len(command.path) == 1:
+            names.update((command.path[0], *command.aliases))
+    return names
+
+
 def app_commands() -> tuple[Command, ...]:
     """Commands that make sense inside the TUI's palette."""
     return tuple(c for c in all_commands() if c.in_app)

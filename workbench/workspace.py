@@ -179,6 +179,18 @@ class Workspace:
         )
         report.created_topics.append((spec.name, len(records.values)))
 
+    def will_have_module(self, name: str, samples: bool) -> bool:
+        """True when ``name`` is registered, or is a sample that loading will add."""
+        if self.registry.exists(name):
+            return True
+        if not samples or self._flag(SAMPLES_FLAG):
+            return False
+        try:
+            manifest = read_manifest(SAMPLES_MANIFEST)
+        except SmartbenchError:
+            return False
+        return name in {module.name for module in manifest.modules}
+
     def _flag(self, key: str) -> bool:
         row = self.broker.connection.execute(
             "SELECT value FROM meta WHERE key = ?", (key,)

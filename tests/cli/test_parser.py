@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from tests.conftest import RunSmartbench
 from workbench.commands import Command, arg, build_parser, find_command
 
 
@@ -85,3 +86,18 @@ def test_consume_refuses_all_partitions_with_a_partition() -> None:
     )
     assert result.returncode == 2
     assert "not allowed with argument -p/--partition" in result.stderr
+
+
+def test_a_lone_unknown_word_is_refused_before_the_app(
+    run_smartbench: RunSmartbench,
+) -> None:
+    unknown = run_smartbench("no-such-module", "--topic", "words")
+    misspelt = run_smartbench("topc", "list")
+
+    assert unknown.returncode == 2
+    assert (
+        "'no-such-module' is not a command, a file or a registered SmartModule"
+        in unknown.stderr.decode()
+    )
+    assert misspelt.returncode == 2
+    assert "invalid choice: 'topc'" in misspelt.stderr.decode()

@@ -133,3 +133,54 @@ def test_ctrl_q_quits_while_a_module_spins(
     screen = tmux.wait_for("smartbench exited 0")
     assert "Traceback" not in screen
     assert "time budget" not in screen
+
+
+def _start_smartbench(
+    tmux: Tmux, workspace: Path, tmp_path: Path, arguments: list[str]
+) -> None:
+    # A fresh workspace with the samples, as a new user's first `smartbench` sees.
+    environment = {
+        "SMARTBENCH_HOME": str(workspace),
+        "SMARTBENCH_STATE_DIR": str(tmp_path / "state"),
+        "SMARTBENCH_NO_SAMPLES": "0",
+        "TERM": "xterm-256color",
+        "PATH": os.environ.get("PATH", ""),
+    }
+    exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in environment.items())
+    words = " ".join(shlex.quote(word) for word in arguments)
+    program = f"{shlex.quote(sys.executable)} -m workbench {words}"
+    tmux.start(
+        f"cd {shlex.quote(str(REPO_ROOT))} && env {exports} {program}; "
+        "echo smartbench exited $?; sleep 60",
+        120,
+        30,
+    )
+
+
+def test_a_module_path_on_a_first_run_opens_with_watch_on(
+    tmux: Tmux, workspace: Path, tmp_path: Path
+) -> None:
+    arguments = ["sample_modules/quake-filter.wasm", "--topic", "earthquakes"]
+    _start_smartbench(tmux, workspace, tmp_path, arguments)
+
+    tmux.wait_for("85 kept / 1,707")
+    screen = tmux.wait_for("watching quake-filter.wasm")
+    tmux.keys("C-q")
+    ended = tmux.wait_for("smartbench exited")
+
+    assert "Traceback" not in screen
+    assert "smartbench exited 0" in ended
+
+
+def test_a_registered_name_on_a_first_run_opens_its_bench(
+    tmux: Tmux, workspace: Path, tmp_path: Path
+) -> None:
+    arguments = ["quake-split", "--topic", "earthquakes-raw"]
+    _start_smartbench(tmux, workspace, tmp_path, arguments)
+
+    screen = tmux.wait_for("→ 1,707 children")
+    tmux.keys("C-q")
+    ended = tmux.wait_for("smartbench exited")
+
+    assert "quake-split" in screen
+    assert "smartbench exited 0" in ended

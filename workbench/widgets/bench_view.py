@@ -167,6 +167,8 @@ class BenchView(Vertical):
         self._window_timer: Timer | None = None
         self._watch_note = ""
         self._watcher: Any = None
+        self._pending_watch: tuple[Path, BuildConfig | None] | None = None
+        """A watch asked for before the panes existed; started once mounted."""
         self._last_focused: Widget | None = None
         self.window_requests = 0
         """Recomputes asked for (scrolls, edits, reloads), run or not."""
@@ -223,6 +225,9 @@ class BenchView(Vertical):
         if getattr(self.app, "bench", None) is self:
             self.restore_focus()
         self._start_polling()
+        if self._pending_watch is not None:
+            # After the first layout, so the watched window is the rows on screen.
+            self.call_after_refresh(self._start_pending_watch)
 
     def focus_input(self) -> None:
         """Focus the Input pane (or the scratch editor)."""
@@ -813,8 +818,23 @@ class BenchView(Vertical):
     # --- watch ----------------------------------------------------------------------
 
     def start_watch(self, path: Path, build: BuildConfig | None) -> None:
-        """Follow ``path``: reload on change, rebuild on source change, show diffs."""
+        """Follow ``path``: reload on change, rebuild on source change, show diffs.
+
+        A bench still being mounted starts the watch itself once it is.
+        """
         self.stop_watch()
+        if not self.is_mounted:
+            self._pending_watch = (path, build)
+            return
+        self._begin_watch(path, build)
+
+    def _start_pending_watch(self) -> None:
+        pending = self._pending_watch
+        self._pending_watch = None
+        if pending is not None and self.is_attached:
+            self._begin_watch(*pending)
+
+    def _begin_watch(self, path: Path, build: BuildConfig | None) -> None:
         top, bottom = self._window_bounds()
         rows = self.input_view.rows(top, bottom)
         window = watch_window(self.spec, rows, self.services.limits)
@@ -824,7 +844,8 @@ class BenchView(Vertical):
         self._watch_worker(path, window, build)
 
     def stop_watch(self) -> None:
-        """Stop the watcher, if any."""
+        """Stop the watcher, if any (or the one waiting for the bench to mount)."""
+        self._pending_watch = None
         watcher = self._watcher
         self._watcher = None
         if watcher is not None:
