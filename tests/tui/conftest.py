@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.tui.terminal import Tmux
 from workbench.engine.broker import Broker
 
 
@@ -26,3 +28,14 @@ def samples(workspace: Path) -> Iterator[Broker]:
     opened = sample_workspace(workspace)
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def tmux() -> Iterator[Tmux]:
+    """A tmux server of the test's own, killed afterwards."""
+    binary = shutil.which("tmux")
+    if binary is None:
+        pytest.fail("tmux is needed to run smartbench in a real terminal")
+    server = Tmux(binary)
+    yield server
+    server.kill()
