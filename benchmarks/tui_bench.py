@@ -37,7 +37,10 @@ import asyncio, json, sys
 from pathlib import Path
 from textual import events
 from workbench.app import AppConfig, SmartbenchApp, open_workspace
+from workbench.commands import build_parser, parse_command_line
 
+# What `smartbench` with no arguments does before the app: parse the command line.
+parse_command_line(build_parser(), [])
 workspace = open_workspace(Path(sys.argv[1]))
 timings = {}
 
