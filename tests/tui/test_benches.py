@@ -178,12 +178,18 @@ async def test_scratch_input_updates_the_output_as_you_type(
 
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for_text(pilot, "Input · scratch · 0 records")
+        bench = current_bench(app)
         await pilot.press(*"hello", "enter", *"world")
         await wait_for_text(pilot, "WORLD")
         text = screen_text(app)
+        # Typing is debounced: one window run after the burst, not one per key.
+        windows_run = bench.window_requests
 
     assert "HELLO" in text
     assert "Input · scratch · 2 records" in text
+    assert 1 <= windows_run <= 3, windows_run
+    # Scratch input is the bench's own: nothing is written to the broker.
+    assert broker.list_topics() == []
 
 
 SCRATCH_LINES = [
