@@ -21,6 +21,7 @@ from tests.tui.helpers import (
 )
 from workbench.app import SmartbenchApp
 from workbench.engine.broker import Broker
+from workbench.engine.registry import Registry
 from workbench.screens import FormScreen
 from workbench.session import Session, load_session
 
@@ -157,3 +158,31 @@ async def test_the_palettes_watch_form_turns_watch_off_when_it_is_on(
 
     assert offered == ["on", "off"]
     assert not watching
+
+
+async def test_a_registered_bench_watching_its_source_says_when_to_promote_again(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "words", ["alpha", "kiwi"])
+    source = wasm_file(tmp_path, "map")
+    registry = Registry.open(workspace)
+    try:
+        registry.create("shout", source)
+    finally:
+        registry.close()
+    spec = bench_spec("shout", "words")
+    spec.watch = True
+    session = Session(benches=[spec], existed=True)
+    app = SmartbenchApp(workspace, broker, WATCHING, session=session)
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "watching map.wasm")
+        bench = current_bench(app)
+        _replace_atomically(source, "filter")
+        await wait_for_text(pilot, "source newer than registered — promote again")
+        still_registered = bench.header_text().plain
+        _replace_atomically(source, "map")
+        await wait_for_text(pilot, "same as registered")
+
+    # The bench keeps running the registered copy: a map, by its name.
+    assert still_registered.startswith("shout · map")
