@@ -265,3 +265,28 @@ async def test_the_abi_form_is_titled_abi_version(
 
     assert str(title) == "ABI version — map.wasm on fruit"
     assert str(help_text).startswith("Set the ABI version the bench's modules see")
+
+
+async def test_lined_up_panes_stay_lined_up_when_a_bar_opens_below_them(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "words", [f"{'a' if n % 3 else 'b'}{n}" for n in range(100)])
+    module = wasm_file(tmp_path, "filter")
+    app = make_app(workspace, broker, [bench_spec(module, "words")])
+    apart = []
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        bench = current_bench(app)
+        await wait_for(pilot, lambda: bench.window is not None, "the window")
+        await pilot.press("tab", *["down"] * 30)
+        for keys in (["slash"], ["escape"], ["r"]):
+            await pilot.press(*keys)
+            await settle(pilot)
+            await pilot.pause(0.2)
+            tops = (bench.input_view.scroll_offset.y, bench.output_view.scroll_offset.y)
+            apart.append(tops[0] != tops[1])
+        cursor = bench.output_view.cursor
+        top, bottom = bench.output_view.visible_range()
+
+    assert apart == [False, False, False]
+    assert top <= cursor < bottom

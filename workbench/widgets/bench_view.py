@@ -1181,8 +1181,12 @@ class BenchView(Vertical):
 
     @on(RecordView.Scrolled, "#input")
     def _input_scrolled(self, message: RecordView.Scrolled) -> None:
-        if self.output_view.mode == ALIGNED:
-            self.output_view.scroll_to(y=message.top, animate=False)
+        # Lined-up panes follow whichever one is in use, at its scroll position
+        # now: following each other's messages, two panes resized at once could
+        # swap positions and end up apart.
+        output = self.output_view
+        if output.mode == ALIGNED and not output.has_focus:
+            output.scroll_to(y=self.input_view.scroll_offset.y, animate=False)
         self.schedule_window()
 
     @on(RecordView.CursorMoved, "#input")
@@ -1203,18 +1207,21 @@ class BenchView(Vertical):
 
     @on(RecordView.Scrolled, "#output")
     def _output_scrolled(self, message: RecordView.Scrolled) -> None:
-        if self.output_view.mode != ALIGNED:
+        output = self.output_view
+        if output.mode != ALIGNED or not output.has_focus:
             return
+        top = output.scroll_offset.y
         if self.spec.topic is None:
-            self.scratch_editor.scroll_to(y=message.top, animate=False)
+            self.scratch_editor.scroll_to(y=top, animate=False)
         else:
-            self.input_view.scroll_to(y=message.top, animate=False)
+            self.input_view.scroll_to(y=top, animate=False)
 
     @on(ScratchEditor.Scrolled)
     def _editor_scrolled(self, message: ScratchEditor.Scrolled) -> None:
         message.stop()
-        if self.output_view.mode == ALIGNED:
-            self.output_view.scroll_to(y=message.top, animate=False)
+        output = self.output_view
+        if output.mode == ALIGNED and not output.has_focus:
+            output.scroll_to(y=self.scratch_editor.scroll_offset.y, animate=False)
 
     @on(TextArea.Changed, "#scratch")
     def _scratch_changed(self, event: TextArea.Changed) -> None:

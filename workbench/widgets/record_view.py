@@ -129,6 +129,8 @@ class RecordView(ScrollView, can_focus=True):
         """Text that search matched; shown highlighted."""
         self._moving_by_user = False
         self._drawn_key_width = 0
+        self.leads_unfocused = False
+        """Keep the cursor on screen on resize when no record pane is focused."""
 
     # --- subclasses provide these ---------------------------------------------------
 
@@ -155,11 +157,20 @@ class RecordView(ScrollView, can_focus=True):
         self.virtual_size = Size(self.size.width, self.line_count())
         self._strips.clear()
         # A pane that got shorter (a note or panel opened below a header) must not
-        # hide the line the cursor is on, such as the last one after End.
-        self._scroll_cursor_into_view()
+        # hide the line the cursor is on, such as the last one after End. Only
+        # the pane that leads does this; a pane lined up with it follows it.
+        if self._leads():
+            self._scroll_cursor_into_view()
         # More or fewer lines are visible now, which is what a scroll means to
         # whoever computes outputs for the visible rows.
         self.post_message(self.Scrolled(self, int(self.scroll_offset.y)))
+
+    def _leads(self) -> bool:
+        focused = self.app.focused
+        if focused is self:
+            return True
+        # With no record pane focused (a search bar, the sidebar), Input leads.
+        return self.leads_unfocused and not isinstance(focused, RecordView)
 
     def render_line(self, y: int) -> Strip:
         index = y + int(self.scroll_offset.y)
@@ -305,6 +316,7 @@ class InputView(RecordView):
     def __init__(self, source: InputSource, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.paged = PagedRows(source)
+        self.leads_unfocused = True
 
     @property
     def source(self) -> InputSource:
