@@ -143,6 +143,32 @@ async def test_array_map_children_sit_under_their_input(
     assert "→ 2 children" in text
 
 
+async def test_a_chain_after_an_array_map_lists_every_output_under_its_input(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "csv", ["a,b,c", "d", "e,f"])
+    steps = [
+        StepSpec(str(wasm_file(tmp_path, "array_map"))),
+        StepSpec(str(wasm_file(tmp_path, "map"))),
+    ]
+    app = make_app(workspace, broker, [BenchSpec(steps, topic="csv")])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "→ 3 children")
+        bench = current_bench(app)
+        lines = [
+            bench.output_view.render_row(i).plain
+            for i in range(bench.output_view.line_count())
+        ]
+        title = bench.output_title().plain
+
+    # The last step is a map, but after the split each input has several outputs.
+    assert "6 children / 3" in title
+    assert [line.strip() for line in lines if line.strip().isupper()] == [
+        "A", "B", "C", "D", "E", "F",
+    ]  # fmt: skip
+
+
 async def test_aggregate_ends_at_the_whole_topic_total(
     workspace: Path, broker: Broker, tmp_path: Path
 ) -> None:

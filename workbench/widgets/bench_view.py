@@ -386,7 +386,9 @@ class BenchView(Vertical):
         self.run_summary = None
         self.window = None
         self.hide_dropped = False
-        self.output_view.show_window(None, self.input_view.line_count(), self._kind())
+        self.output_view.show_window(
+            None, self.input_view.line_count(), self._layout_kind()
+        )
         count = self.input_view.line_count()
         # The whole-topic run waits for the window's chain to build: a module
         # whose init fails or hangs then costs one build, not two at once.
@@ -418,6 +420,22 @@ class BenchView(Vertical):
             kind: ModuleKind = self.loaded.modules[self.step].info.kind
             return kind
         return self.loaded.kind
+
+    def _layout_kind(self) -> ModuleKind | None:
+        """The kind whose layout the Output pane uses for the step shown.
+
+        After an array-map anywhere up to that step, one input record can have
+        many outputs, so they are listed under it as an array-map's children are,
+        whatever kind the last step is.
+        """
+        kind = self._kind()
+        if self.loaded is None or kind is None:
+            return kind
+        shown = len(self.loaded.modules) - 1 if self.step is None else self.step
+        modules = self.loaded.modules[: shown + 1]
+        if any(m.info.kind is ModuleKind.ARRAY_MAP for m in modules):
+            return ModuleKind.ARRAY_MAP
+        return kind
 
     # --- window runs ----------------------------------------------------------------
 
@@ -543,7 +561,7 @@ class BenchView(Vertical):
         self.window = message.result
         if not (self.hide_dropped and self.output_view.mode == STREAM):
             self.output_view.show_window(
-                message.result, self.input_view.line_count(), self._kind()
+                message.result, self.input_view.line_count(), self._layout_kind()
             )
         self._show_window_diagnostics(message.result)
         self._record_throughput(message.result.records_in, message.result.seconds)
@@ -1073,7 +1091,8 @@ class BenchView(Vertical):
         if self.step is not None and self.loaded is not None:
             step = f"step {self.step + 1}/{len(self.loaded.modules)}"
             parts.append(Part.of(RANK_SETTING, step, droppable=False))
-        parts.append(Part.of(RANK_COUNT, self._count_text(kind), droppable=False))
+        count = self._count_text(self._layout_kind() or kind)
+        parts.append(Part.of(RANK_COUNT, count, droppable=False))
         if self.hide_dropped:
             parts.append(Part.of(RANK_SETTING, "dropped hidden", "hidden", style="dim"))
         return parts
@@ -1304,7 +1323,7 @@ class BenchView(Vertical):
             self._show_run_output()
         else:
             self.output_view.show_window(
-                self.window, self.input_view.line_count(), self._kind()
+                self.window, self.input_view.line_count(), self._layout_kind()
             )
         self._refresh_titles()
 
@@ -1404,7 +1423,9 @@ class BenchView(Vertical):
         last = len(self.spec.steps) - 1
         self.step = None if index >= last else index
         self.window = None
-        self.output_view.show_window(None, self.input_view.line_count(), self._kind())
+        self.output_view.show_window(
+            None, self.input_view.line_count(), self._layout_kind()
+        )
         self.schedule_window(0)
         self._refresh_titles()
         self._refresh_header()
