@@ -748,9 +748,16 @@ class SmartbenchApp(App[int]):
     def action_toggle_sidebar(self) -> None:
         """Show or hide the sidebar."""
         sidebar = self.query_one(Sidebar)
+        focus_was_inside = self.focused is not None and sidebar in (
+            self.focused,
+            *self.focused.ancestors,
+        )
         sidebar.display = not sidebar.display
         if sidebar.display:
             sidebar.focus()
+        elif focus_was_inside and self.bench is not None:
+            # Keys must not keep acting on a sidebar nobody can see.
+            self.bench.restore_focus()
 
     @on(Sidebar.Picked)
     def _sidebar_picked(self, message: Sidebar.Picked) -> None:

@@ -290,3 +290,26 @@ async def test_lined_up_panes_stay_lined_up_when_a_bar_opens_below_them(
 
     assert apart == [False, False, False]
     assert top <= cursor < bottom
+
+
+async def test_hiding_the_sidebar_gives_the_focus_back_to_the_bench(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "words", ["alpha", "beta"])
+    make_topic(broker, "other", ["gamma"])
+    module = wasm_file(tmp_path, "filter")
+    app = make_app(workspace, broker, [bench_spec(module, "words")])
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        bench = current_bench(app)
+        await wait_for(pilot, lambda: bench.window is not None, "the window")
+        # Below 120 columns the sidebar starts hidden: show it, move in it, hide it.
+        await pilot.press("ctrl+b", "down", "ctrl+b")
+        await settle(pilot)
+        on_input = app.focused is bench.input_view
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        topic = bench.spec.topic
+
+    assert on_input
+    assert topic == "words"
