@@ -740,6 +740,16 @@ class SmartbenchApp(App[int]):
         ]
         self.push_screen(HelpScreen(self.focused, sorted(keys)))
 
+    def watch_theme(self, theme: str) -> None:
+        # Record panes cache their drawn lines; in the old colours they would stay
+        # until scrolled away.
+        self.call_after_refresh(self._redraw_record_panes)
+
+    def _redraw_record_panes(self) -> None:
+        for screen in self.screen_stack:
+            for view in screen.query(RecordView):
+                view.invalidate()
+
     def action_toggle_theme(self) -> None:
         """Switch between the dark and light theme."""
         self.theme = THEMES[1] if self.theme == THEMES[0] else THEMES[0]

@@ -16,6 +16,7 @@ from tests.tui.helpers import (
     make_app,
     make_topic,
     screen_text,
+    settle,
     wait_for,
     wait_for_text,
     wasm_file,
@@ -23,6 +24,7 @@ from tests.tui.helpers import (
 from workbench.engine.broker import Broker
 from workbench.screens import FormScreen, HelpScreen, RecordDetailScreen, TextScreen
 from workbench.widgets.output_view import STREAM
+from workbench.widgets.record_view import RecordView
 
 FRUIT = ["apple", "kiwi", "banana", "fig", "grape", "plum", "mango"]
 
@@ -194,6 +196,12 @@ async def test_hide_dropped_then_export_the_kept_records(
     ]
 
 
+def _row_backgrounds(view: RecordView) -> list[object]:
+    # The background of each drawn line's last cell (the padding after the text).
+    styles = [view.render_line(y)._segments[-1].style for y in (2, 3, 4)]
+    return [style.bgcolor if style is not None else None for style in styles]
+
+
 async def test_theme_toggles_and_is_remembered(
     workspace: Path, broker: Broker, tmp_path: Path
 ) -> None:
@@ -202,11 +210,19 @@ async def test_theme_toggles_and_is_remembered(
 
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for_text(pilot, "7 records")
+        bench = current_bench(app)
+        await wait_for(pilot, lambda: bench.window is not None, "the window")
+        dark_rows = _row_backgrounds(bench.input_view)
         await pilot.press("ctrl+t")
-        await pilot.pause()
+        await settle(pilot)
         theme = app.theme
+        light_rows = _row_backgrounds(bench.input_view)
+        light_pane = bench.input_view.rich_style.bgcolor
 
     assert theme == "textual-light"
+    # Every drawn row takes the new colours at once, not only the pane around it.
+    assert light_rows != dark_rows
+    assert set(light_rows) == {light_pane}
     saved = json.loads((workspace / "tui-session.json").read_text())
     assert saved["theme"] == "textual-light"
 
