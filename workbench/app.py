@@ -15,19 +15,20 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal
 from textual.css.query import NoMatches
 from textual.events import DescendantFocus
 from textual.message import Message
+from textual.screen import Screen
 from textual.widgets import (
     Header,
     Input,
@@ -347,6 +348,13 @@ class SmartbenchApp(App[int]):
         self._last_transforms_file: str | None = None
 
     # --- layout and start-up --------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        # Textual's own theme picker offers every built-in theme; the palette's
+        # Theme entry switches between the two the workbench is drawn for.
+        for command in super().get_system_commands(screen):
+            if command.title != "Theme":
+                yield command
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="◆")

@@ -257,3 +257,16 @@ async def test_a_registry_command_from_the_palette_runs_and_shows_its_output(
         await wait_for(pilot, lambda: "veggies" in dict(app.scan.topics), "rescan")
 
     assert broker.topic_exists("veggies")
+
+
+async def test_the_palette_has_one_theme_entry_the_workbenchs_own(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    app = make_app(workspace, broker, [])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        system = [command.title for command in app.get_system_commands(app.screen)]
+
+    assert "Theme" not in system
+    assert "Quit" in system
