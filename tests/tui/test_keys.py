@@ -313,3 +313,21 @@ async def test_hiding_the_sidebar_gives_the_focus_back_to_the_bench(
 
     assert on_input
     assert topic == "words"
+
+
+async def test_d_before_any_reload_says_how_to_get_a_diff(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "words", ["alpha"])
+    app = make_app(workspace, broker, [bench_spec(wasm_file(tmp_path, "map"), "words")])
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        bench = current_bench(app)
+        await wait_for(pilot, lambda: bench.window is not None, "the window")
+        await pilot.press("d")
+        await wait_for(pilot, lambda: len(app._notifications) > 0, "a note")
+        note = str(list(app._notifications)[-1].message)
+        panel_shown = bench.query_one("#diff-panel").display
+
+    assert note.startswith("no reload yet: turn watch on (w)")
+    assert not panel_shown

@@ -180,6 +180,7 @@ class BenchView(Vertical):
         self._window_again = False
         self._topic_busy = False
         self._progress_posted = 0.0
+        self._has_diff = False
         self._topic_again: str | None = None
         """``full`` or ``resume``: the run to start once the one in flight ends."""
         self._resuming = False
@@ -955,9 +956,17 @@ class BenchView(Vertical):
             text.append(diff.summary(), "bold")
         panel.update(text)
         panel.display = diff is not None
+        self._has_diff = self._has_diff or diff is not None
 
     def action_toggle_diff(self) -> None:
         """Show or hide the last reload's output diff."""
+        if not self._has_diff:
+            self.notify(
+                "no reload yet: turn watch on (w) and rebuild the module to see "
+                "what its output changed",
+                title="Diff",
+            )
+            return
         panel = self.query_one("#diff-panel")
         panel.display = not panel.display
 
