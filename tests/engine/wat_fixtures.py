@@ -432,7 +432,7 @@ SLOW_MAP = MAP.replace(
 ).replace(
     "        (call $next_record)\n",
     "        (call $next_record)\n"
-    "        (local.set $spin (i32.const 20000))\n"
+    "        (local.set $spin (i32.const 200000))\n"
     "        (loop $busy (local.set $spin (i32.sub (local.get $spin) (i32.const 1)))\n"
     "          (br_if $busy (local.get $spin)))\n",
 )

@@ -255,6 +255,20 @@ class BenchView(Vertical):
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
         self._last_focused = event.widget
+        # The pane used last leads while a bar (search) has the focus.
+        panes = (self.input_view, self.output_view, self.scratch_editor)
+        if event.widget in panes:
+            output_used = event.widget is self.output_view
+            self.input_view.leads_unfocused = not output_used
+            self.output_view.leads_unfocused = output_used
+
+    def _output_leads(self) -> bool:
+        """True when the Output pane sets the scroll position lined-up panes share."""
+        output = self.output_view
+        if output.has_focus:
+            return True
+        other_pane = self.input_view.has_focus or self.scratch_editor.has_focus
+        return output.leads_unfocused and not other_pane
 
     @on(ScratchEditor.Left)
     def _scratch_left(self, message: ScratchEditor.Left) -> None:
@@ -1213,7 +1227,7 @@ class BenchView(Vertical):
         # now: following each other's messages, two panes resized at once could
         # swap positions and end up apart.
         output = self.output_view
-        if output.mode == ALIGNED and not output.has_focus:
+        if output.mode == ALIGNED and not self._output_leads():
             output.scroll_to(y=self.input_view.scroll_offset.y, animate=False)
         self.schedule_window()
 
@@ -1236,7 +1250,7 @@ class BenchView(Vertical):
     @on(RecordView.Scrolled, "#output")
     def _output_scrolled(self, message: RecordView.Scrolled) -> None:
         output = self.output_view
-        if output.mode != ALIGNED or not output.has_focus:
+        if output.mode != ALIGNED or not self._output_leads():
             return
         top = output.scroll_offset.y
         if self.spec.topic is None:
@@ -1248,7 +1262,7 @@ class BenchView(Vertical):
     def _editor_scrolled(self, message: ScratchEditor.Scrolled) -> None:
         message.stop()
         output = self.output_view
-        if output.mode == ALIGNED and not output.has_focus:
+        if output.mode == ALIGNED and not self._output_leads():
             output.scroll_to(y=self.scratch_editor.scroll_offset.y, animate=False)
 
     @on(TextArea.Changed, "#scratch")
