@@ -8,6 +8,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from textual import events
 from textual.command import CommandPalette
 from textual.widgets import Button, Input, Static
 
@@ -382,3 +383,29 @@ async def test_the_topic_form_completes_topic_names_and_lists_them(
         await wait_for_text(pilot, "Input · vegetables")
 
     assert completed == "vegetables"
+
+
+async def test_enter_pressed_twice_quickly_closes_the_form_once(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "fruit", FRUIT)
+    module = wasm_file(tmp_path, "filter")
+    app = make_app(workspace, broker, [bench_spec(module, "fruit")])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "4 kept / 7")
+        await pilot.press("t")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the form")
+        # Both presses reach the driver before the first is handled, as with a
+        # key repeat (Pilot's own press waits for the app between keys).
+        driver = app._driver
+        assert driver is not None
+        for _ in range(2):
+            key = events.Key("enter", "\r")
+            key.set_sender(app)
+            driver.send_message(key)
+        await settle(pilot)
+        await pilot.press("escape", "t")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "again")
+
+    assert app.return_code in (None, 0)

@@ -11,9 +11,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
+from workbench.screens.dialog import Dialog
 from workbench.widgets.record_view import format_timestamp
 
 
@@ -44,7 +44,7 @@ def hex_dump(data: bytes, limit: int = 4096) -> str:
     return "\n".join(lines)
 
 
-class RecordDetailScreen(ModalScreen[None]):
+class RecordDetailScreen(Dialog[None]):
     """Shows one record; c copies its value to the clipboard."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -96,7 +96,7 @@ class RecordDetailScreen(ModalScreen[None]):
         self.notify("value copied to the clipboard")
 
 
-class TextScreen(ModalScreen[None]):
+class TextScreen(Dialog[None]):
     """Plain text in a scrolling dialog, such as a command's output."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -15,9 +15,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
+
+from workbench.screens.dialog import Dialog
 
 MAX_FIELDS_HEIGHT = 20
 """Rows the fields take before they scroll, when the terminal is tall enough."""
@@ -44,7 +45,7 @@ class Field:
     """Values a text field completes to as you type (right arrow accepts)."""
 
 
-class FormScreen(ModalScreen[dict[str, str] | None]):
+class FormScreen(Dialog[dict[str, str] | None]):
     """A titled form; Enter or OK submits, Escape cancels."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -161,7 +162,7 @@ class FormScreen(ModalScreen[dict[str, str] | None]):
         self.dismiss(None)
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(Dialog[bool]):
     """A yes/no question; Escape means no."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

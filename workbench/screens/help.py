@@ -9,9 +9,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Label, Static
+
+from workbench.screens.dialog import Dialog
 
 
 def widget_help(widget: Widget | None) -> str:
@@ -26,7 +27,7 @@ def widget_help(widget: Widget | None) -> str:
     return "Press Ctrl+P for every command."
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Dialog[None]):
     """Help for what has focus and the active key bindings."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
