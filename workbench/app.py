@@ -884,6 +884,10 @@ class SmartbenchApp(App[int]):
     def _command_output(self, message: CommandOutput) -> None:
         self.push_screen(TextScreen(message.title, message.output))
         self.rescan()
+        # A command may have deleted or refilled a topic a bench reads: the
+        # benches look now, not at their next poll (or never, polling off).
+        for bench in self.benches():
+            bench.show_appended()
 
     def _problem_with(self, name: str, values: dict[str, str]) -> str | None:
         # Mistakes are shown inside the form, so nothing typed is lost.

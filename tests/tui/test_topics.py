@@ -12,6 +12,7 @@ from tests.tui.helpers import (
     bench_spec,
     current_bench,
     make_app,
+    make_topic,
     screen_lines,
     wait_for,
     wait_for_text,
@@ -105,7 +106,13 @@ async def test_escape_cancels_a_whole_topic_run_between_batches(
     assert summary.records_in < 300_000
 
 
-async def test_a_topic_deleted_under_the_bench_is_said_once_and_polling_stops(
+def _smartbench(workspace: Path, *argv: str) -> None:
+    where = ("--workspace", str(workspace))
+    command = [sys.executable, "-m", "workbench", *where, *argv]
+    subprocess.run(command, check=True, capture_output=True)
+
+
+async def test_a_topic_deleted_under_the_bench_is_said_once_and_its_rows_go(
     workspace: Path, broker: Broker, tmp_path: Path
 ) -> None:
     broker.create_topic("short-lived")
@@ -117,15 +124,82 @@ async def test_a_topic_deleted_under_the_bench_is_said_once_and_polling_stops(
 
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for_text(pilot, "ONE")
-        where = ("--workspace", str(workspace))
-        delete = ("topic", "delete", "short-lived")
-        command = [sys.executable, "-m", "workbench", *where, *delete]
-        subprocess.run(command, check=True, capture_output=True)
+        _smartbench(workspace, "topic", "delete", "short-lived")
         bench = current_bench(app)
-        await wait_for(pilot, lambda: bench._poll_timer is None, "polling to stop")
+        await wait_for(pilot, lambda: bench.topic_gone, "the deletion to be seen")
+        # Several more polls: the note must not repeat.
+        await pilot.pause(1.2)
         notes = [str(n.message) for n in app._notifications]
+        screen = "\n".join(screen_lines(app))
+        title = bench.input_title().plain
 
-    assert any("topic short-lived no longer exists" in note for note in notes)
+    assert sum("topic short-lived no longer exists" in n for n in notes) == 1
+    assert "one" not in screen and "ONE" not in screen
+    assert "0 records" in title and "deleted" in title
+
+
+async def test_a_topic_deleted_and_created_again_outside_is_followed_from_zero(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "live", [f"old-{n}" for n in range(8)])
+    module = wasm_file(tmp_path, "map")
+    config = replace(TEST_CONFIG, poll_topics=True)
+    session = Session(benches=[bench_spec(module, "live")], existed=True)
+    app = SmartbenchApp(workspace, broker, config, session=session)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_text(pilot, "OLD-7")
+        bench = current_bench(app)
+        _smartbench(workspace, "topic", "delete", "live")
+        await wait_for(pilot, lambda: bench.topic_gone, "the deletion to be seen")
+        assert bench.input_view.line_count() == 0
+        _smartbench(workspace, "topic", "create", "live")
+        _produce_elsewhere(workspace, "ten", "eleven", "twelve")
+        await wait_for_text(pilot, "TWELVE")
+        await wait_for(
+            pilot,
+            lambda: bench.run_summary is not None and bench.run_summary.records_in,
+            "the run of the new topic",
+        )
+        await wait_for_text(pilot, "TEN")
+        screen = "\n".join(screen_lines(app))
+        summary = bench.run_summary
+        count = bench.input_view.line_count()
+        title = bench.input_title().plain
+
+    assert count == 3
+    assert "3 records" in title
+    assert summary is not None and summary.records_in == 3
+    assert "old-" not in screen and "OLD-" not in screen
+    assert "not processed" not in screen
+
+
+async def test_r_runs_and_shows_a_topic_created_again_with_fewer_records(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "live", [f"old-{n}" for n in range(8)])
+    app = make_app(workspace, broker, [bench_spec(wasm_file(tmp_path, "map"), "live")])
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_text(pilot, "OLD-7")
+        bench = current_bench(app)
+        await wait_for(pilot, lambda: bench.run_summary is not None, "the first run")
+        broker.delete_topic("live")
+        make_topic(broker, "live", ["ten", "eleven", "twelve"])
+        await pilot.press("r")
+        await wait_for_text(pilot, "TWELVE")
+        await wait_for(
+            pilot,
+            lambda: bench.run_summary is not None
+            and bench.run_summary.records_in == 3,
+            "the run of the new topic",
+        )
+        await wait_for_text(pilot, "ELEVEN")
+        screen = "\n".join(screen_lines(app))
+        title = bench.input_title().plain
+
+    assert "3 records" in title
+    assert "OLD-" not in screen and "old-" not in screen
 
 
 async def test_a_record_with_no_key_keeps_its_value_out_of_the_key_column(

@@ -185,6 +185,8 @@ class BenchView(Vertical):
         """``full`` or ``resume``: the run to start once the one in flight ends."""
         self._resuming = False
         self._auto_run_pending = False
+        self.topic_gone = False
+        """The topic was deleted under the bench; it follows one of that name again."""
 
     # --- layout ---------------------------------------------------------------------
 
@@ -305,6 +307,10 @@ class BenchView(Vertical):
     def _make_source(self) -> InputSource:
         if self.spec.topic is None:
             return ScratchSource(self.spec.scratch_text, self.spec.key_separator)
+        if self.topic_gone:
+            # Its records went with it: showing the old ones would pass them off
+            # as the topic's, and runs would read something else.
+            return _ListSource([], self.spec.topic)
         return TopicSource(self.services.broker, self.spec.topic, self.spec.partition)
 
     # --- loading --------------------------------------------------------------------
@@ -625,10 +631,19 @@ class BenchView(Vertical):
             self._setup_failure = None
             self.schedule_window(0)
             return
+        # The panes must show what the run reads: a topic deleted or created
+        # again since the last look is followed first.
+        self._poll_topic()
+        if self.topic_gone:
+            self.notify(
+                f"topic {self.spec.topic} no longer exists; press t to pick another",
+                severity="warning",
+            )
+            return
         self._start_topic_run(retry=True)
 
     def _start_topic_run(self, retry: bool = False) -> None:
-        if self.loaded is None or self.spec.topic is None:
+        if self.loaded is None or self.spec.topic is None or self.topic_gone:
             return
         # Window runs stay held while a retry builds: one build at a time.
         setup_error = self._setup_failed()
@@ -1089,7 +1104,10 @@ class BenchView(Vertical):
             Part.of(RANK_KEY, self._make_source_label(), droppable=False),
             Part.of(RANK_COUNT, f"{count:,} {noun}", f"{count:,}", droppable=False),
         ]
-        if self.spec.topic is not None:
+        if self.topic_gone:
+            gone = Part.of(RANK_KEY, "deleted", style="bold red", droppable=False)
+            parts.append(gone)
+        elif self.spec.topic is not None:
             if self.tail:
                 parts.append(Part.of(RANK_HASH, "tail", style="dim"))
             elif self.new_records:
@@ -1289,24 +1307,29 @@ class BenchView(Vertical):
             self._poll_timer = None
 
     def _poll_topic(self) -> None:
-        if self.spec.topic is None:
+        topic = self.spec.topic
+        if topic is None:
+            return
+        if self.topic_gone:
+            # One cheap look per poll: a topic of that name may be created again.
+            if self.services.broker.topic_exists(topic):
+                self._topic_came_back(topic)
             return
         try:
-            added = self.input_view.grow()
+            count = self.input_view.source.count()
         except NotFoundError:
-            # Deleted under us (another process, or the palette): say so once and
-            # stop polling instead of failing twice a second.
-            self._stop_polling()
-            self.notify(
-                f"topic {self.spec.topic} no longer exists; press t to pick another",
-                title=self.spec.title,
-                severity="warning",
-                timeout=10,
-            )
+            # Deleted under us (another process, or the palette): said once, and
+            # its old records leave the panes.
+            self._topic_went_away(topic)
             return
         except Exception:
-            log.exception("polling %s", self.spec.topic)
+            log.exception("polling %s", topic)
             return
+        if count < self.input_view.line_count():
+            # Fewer records than shown: deleted and created again between looks.
+            self._topic_came_back(topic)
+            return
+        added = self.input_view.grow()
         if not added:
             return
         if self.tail:
@@ -1320,6 +1343,26 @@ class BenchView(Vertical):
         # Counts follow the topic: the last complete run goes on over what came.
         self._resume_topic_run()
         self.post_message(TopicGrew(self.spec.topic, self.input_view.line_count()))
+
+    def _topic_went_away(self, topic: str) -> None:
+        self.topic_gone = True
+        self.new_records = 0
+        self.input_view.set_source(self._make_source())
+        self._align_output_with_input()
+        self.reset_results()
+        self.notify(
+            f"topic {topic} no longer exists; press t to pick another",
+            title=self.spec.title,
+            severity="warning",
+            timeout=10,
+        )
+
+    def _topic_came_back(self, topic: str) -> None:
+        self.notify(
+            f"topic {topic} was created again; reading it from offset 0",
+            title=self.spec.title,
+        )
+        self.set_input(topic)
 
     def watch_tail(self, tail: bool) -> None:
         if tail:
@@ -1400,6 +1443,7 @@ class BenchView(Vertical):
         """
         self._last_topic = self.spec.topic
         self.spec.topic = topic
+        self.topic_gone = False
         scratch = self.scratch_editor
         hidden = self.input_view if topic is None else scratch
         was_focused = self._last_focused is hidden or hidden.has_focus
@@ -1527,14 +1571,15 @@ class BenchView(Vertical):
 
 
 class _ListSource:
-    """Rows already in memory as an input source (scratch filter output)."""
+    """Rows already in memory as an input source (scratch filter output, none)."""
 
-    def __init__(self, rows: list[InputRow]) -> None:
+    def __init__(self, rows: list[InputRow], label: str = "output") -> None:
         self._rows = rows
+        self._label = label
 
     @property
     def label(self) -> str:
-        return "output"
+        return self._label
 
     def count(self) -> int:
         return len(self._rows)
