@@ -43,6 +43,7 @@ from workbench.bench import (
     BenchSpec,
     StepSpec,
     TopicRunSummary,
+    WindowResult,
     check_module_file,
     is_run_topic,
     orphaned_run_topics,
@@ -716,9 +717,13 @@ class SmartbenchApp(App[int]):
         offset = line.offset
         bench = self.bench
         row = None
-        if line.row_index is not None and bench is not None:
-            row = bench.input_view.row(line.row_index)
-            offset = row.offset if offset is None and row else offset
+        if bench is not None:
+            if line.row_index is not None:
+                row = bench.input_view.row(line.row_index)
+            elif offset is not None:
+                row = bench.input_row_at(offset)
+        if row is not None and offset is None:
+            offset = row.offset
         attribution = _attribution(view, line.row_index)
         if record is None and row is not None and attribution:
             title = f"No output for offset {row.offset} · its input record"
@@ -731,9 +736,11 @@ class SmartbenchApp(App[int]):
         if record is None:
             self.notify("no output record on this line", severity="warning")
             return
+        # An output record carries the timestamp of the input record it came from.
+        timestamp = row.timestamp if row is not None else 0
         self.push_screen(
             RecordDetailScreen(
-                "Output record", record.value, record.key, offset, 0, attribution
+                "Output record", record.value, record.key, offset, timestamp, attribution
             )
         )
 
@@ -1605,10 +1612,28 @@ def _attribution(view: OutputView, row_index: int | None) -> str:
     problem = window.row_problem(position)
     if problem:
         parts.append(f"This record caused:\n{problem}")
+    elif position not in window.outputs:
+        parts += _unprocessed_note(window, position)
     logs = window.row_logs(position)
     if logs:
         parts.append("The module wrote, for this record:\n" + "\n".join(logs))
     return "\n\n".join(parts)
+
+
+def _unprocessed_note(window: WindowResult, position: int) -> list[str]:
+    """Why a row has no output: the call that held it failed, or one before it."""
+    problem = window.failure or (window.error.render() if window.error else None)
+    if problem is None:
+        return []
+    culprit = window.error_index
+    if culprit is None:
+        first, last = window.rows[0].offset, window.rows[-1].offset
+        where = f"while processing offsets {first}–{last}, this record among them"
+        return [f"The module failed {where}:\n{problem}"]
+    if position > culprit:
+        offset = window.rows[culprit].offset
+        return [f"Not processed: the record at offset {offset} caused:\n{problem}"]
+    return []
 
 
 def _json_line(key: bytes | None, value: bytes) -> str:

@@ -76,9 +76,12 @@ class RecordDetailScreen(Dialog[None]):
             yield Label(self.detail_title, classes="dialog-title")
             yield Static(self._facts(), classes="dialog-help")
             with VerticalScroll(id="detail-body"):
-                yield Static(pretty_value(self.value), id="detail-value")
+                # Above the value: a long record must not push the error out of
+                # sight, below where nobody scrolls.
                 if self.attribution:
-                    yield Static(Text("\n" + self.attribution), id="detail-attribution")
+                    note = Text(self.attribution + "\n")
+                    yield Static(note, id="detail-attribution")
+                yield Static(pretty_value(self.value), id="detail-value")
 
     def _facts(self) -> Text:
         facts = Text()

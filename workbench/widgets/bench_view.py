@@ -293,6 +293,14 @@ class BenchView(Vertical):
         """The Input pane."""
         return self.query_one("#input", InputView)
 
+    def input_row_at(self, offset: int) -> InputRow | None:
+        """The input row at topic ``offset``, if the Input pane has it."""
+        first = self.input_view.row(0)
+        if first is None or offset < first.offset:
+            return None
+        row = self.input_view.row(offset - first.offset)
+        return row if row is not None and row.offset == offset else None
+
     @property
     def output_view(self) -> OutputView:
         """The Output pane."""
