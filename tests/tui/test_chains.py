@@ -350,3 +350,28 @@ async def test_params_on_a_chain_belong_to_the_step_shown(
 
     assert prefilled == "contains=i"
     assert [s.params for s in bench.spec.steps] == [{"contains": "g"}, {}]
+
+
+async def test_a_filter_step_of_a_chain_on_a_long_topic_counts_its_window(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "many", [f"{FRUIT[n % 7]}-{n}" for n in range(300)])
+    steps = [
+        StepSpec(str(wasm_file(tmp_path, "filter")), {"contains": "i"}),
+        StepSpec(str(wasm_file(tmp_path, "map"))),
+    ]
+    app = make_app(workspace, broker, [BenchSpec(steps, "many")])
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "KIWI-1")
+        bench = current_bench(app)
+        await pilot.press("left_square_bracket")
+        await wait_for_text(pilot, "✓ kiwi-1")
+        await wait_for(pilot, lambda: bench.window is not None, "the step's window")
+        title = bench.output_title().plain
+        window = bench.window
+
+    assert window is not None and window.start == 0
+    assert window.end < 300
+    kept = sum(1 for row in window.rows if "i" in row.value.decode())
+    assert f"{kept:,} kept / {len(window.rows):,} · window" in title, title

@@ -1158,11 +1158,15 @@ class BenchView(Vertical):
             return "run failed"
         if summary is not None and not summary.cancelled and self.step is None:
             return count_text(kind, summary.records_out, summary.records_in)
+        if self.window is not None and self._window_covers_all():
+            return _window_count_text(kind, self.window)
+        if self.window is not None and self.step is not None:
+            # Runs count only the chain's last output; a step's count is known
+            # for the window it was computed for, and says so.
+            return f"{_window_count_text(kind, self.window)} · window"
         if self.run_progress is not None:
             done, total = self.run_progress.done, self.run_progress.total
             return f"running {done:,} / {total:,}"
-        if self.window is not None and self._window_covers_all():
-            return _window_count_text(kind, self.window)
         return "window"
 
     def _window_covers_all(self) -> bool:
