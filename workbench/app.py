@@ -740,7 +740,12 @@ class SmartbenchApp(App[int]):
         timestamp = row.timestamp if row is not None else 0
         self.push_screen(
             RecordDetailScreen(
-                "Output record", record.value, record.key, offset, timestamp, attribution
+                "Output record",
+                record.value,
+                record.key,
+                offset,
+                timestamp,
+                attribution,
             )
         )
 

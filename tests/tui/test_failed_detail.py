@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -39,8 +40,8 @@ async def test_enter_on_a_failed_output_line_shows_the_record_and_the_error(
 ) -> None:
     # Records taller than the dialog, as real ones are: the error must not sit
     # below them, out of sight.
-    fields = ", ".join(f'"field{n}": {n}' for n in range(40))
-    values = ['{"word": "alpha", %s}' % fields, '{"word": "beta", %s}' % fields]
+    fields = {f"field{n}": n for n in range(40)}
+    values = [json.dumps({"word": word, **fields}) for word in ("alpha", "beta")]
     make_topic(broker, "words", values)
     module = wasm_file(tmp_path, fixture)
     session = Session(benches=[bench_spec(module, "words")], existed=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from array import array
+from bisect import bisect_right
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -295,11 +296,17 @@ class BenchView(Vertical):
 
     def input_row_at(self, offset: int) -> InputRow | None:
         """The input row at topic ``offset``, if the Input pane has it."""
+        index = self.input_row_index(offset)
+        return None if index is None else self.input_view.row(index)
+
+    def input_row_index(self, offset: int) -> int | None:
+        """The Input pane's line of the record at topic ``offset``, if it has it."""
         first = self.input_view.row(0)
         if first is None or offset < first.offset:
             return None
-        row = self.input_view.row(offset - first.offset)
-        return row if row is not None and row.offset == offset else None
+        index = offset - first.offset
+        row = self.input_view.row(index)
+        return index if row is not None and row.offset == offset else None
 
     @property
     def output_view(self) -> OutputView:
@@ -1354,7 +1361,7 @@ class BenchView(Vertical):
         self.schedule_window()
         # Counts follow the topic: the last complete run goes on over what came.
         self._resume_topic_run()
-        self.post_message(TopicGrew(self.spec.topic, self.input_view.line_count()))
+        self.post_message(TopicGrew(topic, self.input_view.line_count()))
 
     def _topic_went_away(self, topic: str) -> None:
         self.topic_gone = True
@@ -1541,7 +1548,96 @@ class BenchView(Vertical):
         if target is self.input_view and self.spec.topic is not None:
             self._search_input(query, self.input_view.cursor + 1)
             return
+        if target is self.output_view and self._search_run_output(query):
+            return
+        if target is self.output_view and self.output_view.mode != STREAM:
+            self._search_window(query)
+            return
         self._search_lines(target, query)
+
+    def _search_run_output(self, query: str) -> bool:
+        """Search the whole-topic run's output topic; False when there is none.
+
+        Only the window's rows have output in memory; the run's output holds every
+        record's, so a hit anywhere in the topic is found and shown beside its input.
+        """
+        summary = self.run_summary
+        if summary is None or summary.output_topic is None or self.step is not None:
+            return False
+        row = self.input_view.row(self.output_view.cursor)
+        after = row.offset if row is not None else -1
+        stopped = summary.cancelled or summary.error or summary.failure
+        if stopped:
+            where = f"in the output of the first {summary.records_in:,} records"
+        else:
+            where = "in the output of the whole topic"
+        offsets = array("q", summary.source_offsets)
+        self._search_output_topic(query, summary.output_topic, offsets, after, where)
+        return True
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def _search_output_topic(
+        self, query: str, topic: str, offsets: array[int], after: int, where: str
+    ) -> None:
+        worker = get_current_worker()
+        needle = query.casefold().encode()
+        found: int | None = None
+        try:
+            source = TopicSource(self.services.broker, topic)
+            total = min(source.count(), len(offsets))
+            # From the record after the cursor's to the end, then from the top.
+            start = bisect_right(offsets, after, 0, total)
+            for first, stop in ((start, total), (0, start)):
+                found = self._first_output_match(source, needle, first, stop, worker)
+                if found is not None or worker.is_cancelled:
+                    break
+        except SmartbenchError:
+            found = None
+        if found is not None:
+            found = offsets[found]
+        self.post_message(SearchFound(query, found, in_output=True, where=where))
+
+    @staticmethod
+    def _first_output_match(
+        source: TopicSource, needle: bytes, start: int, stop: int, worker: Worker[None]
+    ) -> int | None:
+        position = start
+        while position < stop and not worker.is_cancelled:
+            rows = source.rows(position, min(1000, stop - position))
+            if not rows:
+                break
+            for index, row in enumerate(rows):
+                if needle in row.value.lower() + (row.key or b"").lower():
+                    return position + index
+            position += len(rows)
+        return None
+
+    def _search_window(self, query: str) -> None:
+        """Search the output computed for the window, and say that was all."""
+        view = self.output_view
+        window = self.window
+        if self.spec.topic is None or window is None or view.mode != ALIGNED:
+            self._search_lines(view, query)
+            return
+        needle = query.casefold()
+        size = window.end - window.start
+        for step in range(1, size + 1):
+            index = window.start + (view.cursor - window.start + step) % size
+            if needle in view.render_row(index).plain.casefold():
+                view.move_to(index)
+                return
+        first = window.rows[0].offset if window.rows else 0
+        last = window.rows[-1].offset if window.rows else 0
+        if self.step is not None:
+            hint = "only a window's output of a chain step is computed"
+        elif self.run_progress is not None:
+            hint = "search again when the whole-topic run ends"
+        else:
+            hint = "r runs the whole topic"
+        self.notify(
+            f"no match for {query!r} in the output of offsets {first}–{last}; {hint}",
+            severity="warning",
+        )
 
     def _search_lines(self, view: RecordView, query: str) -> None:
         needle = query.casefold()
@@ -1576,10 +1672,21 @@ class BenchView(Vertical):
     def _search_found(self, message: SearchFound) -> None:
         message.stop()
         if message.index is None:
-            self.notify(f"no more matches for {message.query!r}", severity="warning")
+            words = "no match" if message.in_output else "no more matches"
+            where = f" {message.where}" if message.where else ""
+            self.notify(f"{words} for {message.query!r}{where}", severity="warning")
             return
         self.tail = False
-        self.input_view.move_to(message.index)
+        if not message.in_output:
+            self.input_view.move_to(message.index)
+            return
+        row = self.input_row_index(message.index)
+        if row is None:
+            self.notify(f"offset {message.index} is no longer in the topic")
+            return
+        # Both cursors: the Output pane shows the hit and the Input its record.
+        self.input_view.move_to(row)
+        self.output_view.move_to(row)
 
 
 class _ListSource:

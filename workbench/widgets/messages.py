@@ -73,12 +73,21 @@ class TopicRunFinished(Message):
 
 
 class SearchFound(Message):
-    """A search in the Input pane found a row (or None: no more matches)."""
+    """A search found a row (or None: no more matches).
 
-    def __init__(self, query: str, index: int | None) -> None:
+    ``index`` is an Input row index, or for a search of a whole-topic run's output
+    (``in_output``) the offset of the input record whose output matched.
+    """
+
+    def __init__(
+        self, query: str, index: int | None, in_output: bool = False, where: str = ""
+    ) -> None:
         super().__init__()
         self.query = query
         self.index = index
+        self.in_output = in_output
+        self.where = where
+        """What was searched, for the no-match message."""
 
 
 class TopicGrew(Message):
