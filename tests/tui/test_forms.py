@@ -154,7 +154,8 @@ async def test_deleting_a_topic_from_the_palette_asks_first_naming_it(
         await wait_for_text(pilot, "exit 0")
         await pilot.press("escape")
         bench = current_bench(app)
-        await wait_for(pilot, lambda: bench._poll_timer is None, "polling to stop")
+        await wait_for(pilot, lambda: bench.topic_gone, "the bench to see it")
+        rows_left = bench.input_view.line_count()
         notes = [str(n.message) for n in app._notifications]
 
     assert "Delete topics: fruit?" in question
@@ -163,6 +164,7 @@ async def test_deleting_a_topic_from_the_palette_asks_first_naming_it(
     assert not broker.topic_exists("fruit")
     assert broker.topic_exists("veggies")
     assert sum("topic fruit no longer exists" in note for note in notes) == 1
+    assert rows_left == 0
 
 
 async def test_the_params_form_names_the_bench_it_applies_to(
