@@ -1348,7 +1348,7 @@ class BenchView(Vertical):
             # Fewer records than shown: deleted and created again between looks.
             self._topic_came_back(topic)
             return
-        added = self.input_view.grow()
+        added = self.input_view.grow(count)
         if not added:
             return
         if self.tail:

@@ -299,9 +299,10 @@ class PagedRows:
             self.key_width = max(self.key_width, _widest_key(page))
         return page[position] if position < len(page) else None
 
-    def grow(self) -> int:
-        """Recount after appends; returns how many rows are new."""
-        count = self.source.count()
+    def grow(self, count: int | None = None) -> int:
+        """Recount (or take ``count``, just read) after appends; returns the new."""
+        if count is None:
+            count = self.source.count()
         added = count - self.count
         if added > 0:
             last_page = (self.count - 1) // PAGE_ROWS if self.count else 0
@@ -328,9 +329,9 @@ class InputView(RecordView):
         self.paged = PagedRows(source)
         self.refresh_lines_count()
 
-    def grow(self) -> int:
+    def grow(self, count: int | None = None) -> int:
         """Recount after records were appended; returns how many are new."""
-        added = self.paged.grow()
+        added = self.paged.grow(count)
         if added:
             self.refresh_lines_count()
         return added
