@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -221,3 +222,34 @@ async def test_a_record_with_no_key_keeps_its_value_out_of_the_key_column(
     columns = {value: value_column(value) for value in ("apple", "kiwi", "fig")}
     assert len(set(columns.values())) == 1, columns
     assert value_column("plum") == columns["apple"]
+
+
+async def test_a_topic_created_again_with_more_records_is_read_anew(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "live", [f"old-{n}" for n in range(8)])
+    app = make_app(workspace, broker, [bench_spec(wasm_file(tmp_path, "map"), "live")])
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_text(pilot, "OLD-7")
+        bench = current_bench(app)
+        broker.delete_topic("live")
+        # A new topic is told from the old one by when it was made (to the ms).
+        time.sleep(0.01)
+        make_topic(broker, "live", [f"new-{n}" for n in range(12)])
+        await pilot.press("r")
+        await wait_for_text(pilot, "NEW-11")
+        await wait_for(
+            pilot,
+            lambda: (
+                bench.run_summary is not None and bench.run_summary.records_in == 12
+            ),
+            "the run of the new topic",
+        )
+        await pilot.press("home")
+        await wait_for_text(pilot, "NEW-0")
+        screen = "\n".join(screen_lines(app))
+        count = bench.input_view.line_count()
+
+    assert count == 12
+    assert "OLD-" not in screen and "old-" not in screen

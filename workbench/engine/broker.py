@@ -481,6 +481,20 @@ class Broker:
             ).fetchone()
         return row is not None
 
+    def topic_identity(self, name: str) -> tuple[int, int]:
+        """What tells this topic from one deleted and created again under its name.
+
+        Raises:
+            NotFoundError: There is no such topic.
+        """
+        with self._lock:
+            row = self.connection.execute(
+                "SELECT id, created_ms FROM topics WHERE name = ?", (name,)
+            ).fetchone()
+        if row is None:
+            raise NotFoundError(f'Topic "{name}" not found')
+        return row[0], row[1]
+
     def list_topics(self) -> list[TopicInfo]:
         """Every topic, by name, with its partition count, records and size."""
         with self._lock:

@@ -10,6 +10,7 @@ import logging
 import time
 from array import array
 from bisect import bisect_right
+from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -188,6 +189,8 @@ class BenchView(Vertical):
         self._auto_run_pending = False
         self.topic_gone = False
         """The topic was deleted under the bench; it follows one of that name again."""
+        self._topic_identity: tuple[int, int] | None = None
+        """The topic read, told from one deleted and created again under its name."""
 
     # --- layout ---------------------------------------------------------------------
 
@@ -225,6 +228,7 @@ class BenchView(Vertical):
         self._align_output_with_input()
         self._refresh_titles()
         self._refresh_header()
+        self._remember_topic_identity()
         self._load_modules()
         if getattr(self.app, "bench", None) is self:
             self.restore_focus()
@@ -1335,6 +1339,7 @@ class BenchView(Vertical):
                 self._topic_came_back(topic)
             return
         try:
+            identity = self.services.broker.topic_identity(topic)
             count = self.input_view.source.count()
         except NotFoundError:
             # Deleted under us (another process, or the palette): said once, and
@@ -1344,10 +1349,13 @@ class BenchView(Vertical):
         except Exception:
             log.exception("polling %s", topic)
             return
-        if count < self.input_view.line_count():
-            # Fewer records than shown: deleted and created again between looks.
+        known = self._topic_identity
+        replaced = known is not None and identity != known
+        if replaced or count < self.input_view.line_count():
+            # Deleted and created again between two looks: its rows are others.
             self._topic_came_back(topic)
             return
+        self._topic_identity = identity
         added = self.input_view.grow(count)
         if not added:
             return
@@ -1362,6 +1370,13 @@ class BenchView(Vertical):
         # Counts follow the topic: the last complete run goes on over what came.
         self._resume_topic_run()
         self.post_message(TopicGrew(topic, self.input_view.line_count()))
+
+    def _remember_topic_identity(self) -> None:
+        topic = self.spec.topic
+        self._topic_identity = None
+        if topic is not None:
+            with suppress(NotFoundError):
+                self._topic_identity = self.services.broker.topic_identity(topic)
 
     def _topic_went_away(self, topic: str) -> None:
         self.topic_gone = True
@@ -1463,6 +1478,7 @@ class BenchView(Vertical):
         self._last_topic = self.spec.topic
         self.spec.topic = topic
         self.topic_gone = False
+        self._remember_topic_identity()
         scratch = self.scratch_editor
         hidden = self.input_view if topic is None else scratch
         was_focused = self._last_focused is hidden or hidden.has_focus
