@@ -50,6 +50,7 @@ from workbench.bench import (
     watched_path,
 )
 from workbench.commands import Command, app_commands
+from workbench.engine.broker import name_problem
 from workbench.engine.types import Limits
 from workbench.errors import SmartbenchError, UsageError
 from workbench.screens import (
@@ -889,23 +890,38 @@ class SmartbenchApp(App[int]):
         # Mistakes are shown inside the form, so nothing typed is lost.
         try:
             if name == "promote":
-                from workbench.engine.registry import check_module_name
-
-                check_module_name(values.get("name", "").strip())
+                # The registry's own message is Fluvio's; the form says the rule.
+                return name_problem(values.get("name", "").strip(), "SmartModule")
             elif name == "params":
                 parse_params(values.get("params", "").split(","))
             elif name == "export":
-                _export_target(values)
+                return self._export_problem(values)
             elif name == "open":
                 self._check_module(values.get("module", "").strip())
                 self._check_topic(values.get("topic", "").strip())
             elif name == "topic":
-                self._check_topic(values.get("topic", "").strip())
+                topic = values.get("topic", "").strip()
+                if not topic:
+                    return "give a topic name, or 'scratch' to type input by hand"
+                self._check_topic(topic)
             elif name in ("open-transforms", "add-step", "remove-step", "step"):
                 self._chain_problem(name, values)
         except SmartbenchError as error:
             return error.message
         return None
+
+    def _export_problem(self, values: dict[str, str]) -> str | None:
+        """What stops an export to the form's target, before anything is written."""
+        topic, file = _export_target(values)
+        if topic is not None:
+            problem = name_problem(topic, "topic")
+            if problem is None and self.services.broker.topic_exists(topic):
+                problem = (
+                    f"topic {topic} already exists; an export makes a new topic, "
+                    "so give another name"
+                )
+            return problem
+        return _export_file_problem(Path(file or "").expanduser())
 
     def _prefill(self) -> dict[str, str]:
         bench = self.bench
@@ -931,7 +947,9 @@ class SmartbenchApp(App[int]):
                 "key_separator": spec.key_separator,
                 "name": _suggest_name(spec.steps[0].module),
                 # One target only: a form with both would be refused as it stands.
-                "output_topic": _suggest_export_topic(spec),
+                "output_topic": _suggest_export_topic(
+                    spec, self.services.broker.topic_exists
+                ),
             }
         )
         build = self.session.watch_builds.get(spec.steps[0].module, {})
@@ -1534,11 +1552,34 @@ NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 TOPIC_NAME_LIMIT = 63
 
 
-def _suggest_export_topic(spec: BenchSpec) -> str:
-    """``NAME-out`` for a module, ``NAME-chain-out`` for a chain: a valid topic."""
+def _suggest_export_topic(spec: BenchSpec, exists: Callable[[str], bool]) -> str:
+    """``NAME-out`` (``NAME-chain-out`` for a chain), else ``-2``, ``-3``…: a new topic.
+
+    Accepting the suggestion works again after an earlier export took it.
+    """
     suffix = "-chain-out" if len(spec.steps) > 1 else "-out"
     name = _suggest_name(spec.steps[0].module)
-    return name[: TOPIC_NAME_LIMIT - len(suffix)].rstrip("-") + suffix
+    first = name[: TOPIC_NAME_LIMIT - len(suffix)].rstrip("-") + suffix
+    candidate = first
+    number = 1
+    while exists(candidate):
+        number += 1
+        ending = f"-{number}"
+        candidate = first[: TOPIC_NAME_LIMIT - len(ending)].rstrip("-") + ending
+    return candidate
+
+
+def _export_file_problem(path: Path) -> str | None:
+    """Why ``path`` cannot take an export's JSON Lines, or None when it can."""
+    if path.is_dir():
+        return f"{path} is a folder; give a file name in it, e.g. {path / 'out.jsonl'}"
+    folder = path.parent
+    if not folder.is_dir():
+        return f"folder {folder} does not exist; create it or pick another"
+    writable = os.access(path, os.W_OK) if path.exists() else os.access(folder, os.W_OK)
+    if not writable:
+        return f"cannot write {path}: permission denied"
+    return None
 
 
 def _as_text(value: Any) -> str:
