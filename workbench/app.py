@@ -63,7 +63,7 @@ from workbench.screens import (
 )
 from workbench.session import Session, load_session, save_session
 from workbench.widgets.bench_view import BenchView
-from workbench.widgets.key_footer import KeyFooter
+from workbench.widgets.key_footer import KeyFooter, KeyPair
 from workbench.widgets.messages import BenchChanged, StepsChanged, TopicGrew
 from workbench.widgets.output_view import OutputView
 from workbench.widgets.record_view import InputView, RecordView
@@ -110,6 +110,10 @@ BENCH_ACTIONS = (
     "close_bench",
 )
 """App keys that act on the selected bench, so do nothing while none is open."""
+BENCH_SWITCH_KEYS = (
+    # One footer key for both directions: two would not fit where it matters.
+    KeyPair("previous_bench", "next_bench", "^pgup/dn", "Benches"),
+)
 
 
 @dataclass(frozen=True)
@@ -368,7 +372,7 @@ class SmartbenchApp(App[int]):
             with TabbedContent(id="benches", initial=initial):
                 yield from saved
         yield Static("Opening the workspace…", id="empty")
-        yield KeyFooter(self._footer_priority, skip=self._footer_skips)
+        yield KeyFooter(self._footer_priority, self._footer_skips, BENCH_SWITCH_KEYS)
 
     def on_mount(self) -> None:
         self.theme = self.session.theme if self.session.theme in THEMES else THEMES[0]
@@ -607,8 +611,18 @@ class SmartbenchApp(App[int]):
         open_benches = len(self.query(TabPane))
         if action in BENCH_ACTIONS and not open_benches:
             return True
+        if action == "promote":
+            return not self._promote_applies()
         # Keys between benches earn their footer room once there are two.
         return action in BENCH_SWITCH_ACTIONS and open_benches < 2
+
+    def _promote_applies(self) -> bool:
+        """True when the selected bench runs a module opened from a file."""
+        try:
+            bench = self.bench
+        except NoMatches:
+            return False
+        return bench is not None and bench.spec.steps[0].is_path
 
     def _footer_priority(self) -> tuple[str, ...]:
         try:
@@ -746,6 +760,7 @@ class SmartbenchApp(App[int]):
             (self.get_key_display(binding), binding.description)
             for _, binding, enabled, _ in self.screen.active_bindings.values()
             if enabled and binding.description
+            if binding.action != "promote" or self._promote_applies()
         ]
         self.push_screen(HelpScreen(self.focused, sorted(keys)))
 
@@ -802,6 +817,13 @@ class SmartbenchApp(App[int]):
             title = command_title(command)
             self.notify(
                 f"{title}: no bench is open; open a module first (o)",
+                severity="warning",
+            )
+            return
+        if name == "promote" and bench is not None and not self._promote_applies():
+            self.notify(
+                f"{bench.spec.steps[0].module} is already a registered SmartModule; "
+                "promote registers a module opened from a .wasm path (o)",
                 severity="warning",
             )
             return

@@ -1,0 +1,60 @@
+"""Keys shown where they apply: promote only on a module opened from a file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.tui.helpers import (
+    bench_spec,
+    current_bench,
+    make_app,
+    screen_lines,
+    screen_text,
+    settle,
+    wait_for,
+    wasm_file,
+)
+from workbench.engine.broker import Broker
+from workbench.screens import FormScreen, HelpScreen
+
+
+async def test_promote_is_offered_only_on_a_bench_of_a_module_file(
+    workspace: Path, samples: Broker, tmp_path: Path
+) -> None:
+    module = wasm_file(tmp_path, "filter")
+    registered = bench_spec("quake-filter", "earthquakes")
+    app = make_app(workspace, samples, [registered, bench_spec(module, "earthquakes")])
+
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        registered_footer = screen_lines(app)[-1]
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
+        registered_help = screen_text(app)
+        await pilot.press("escape", "P")
+        await wait_for(pilot, lambda: len(app._notifications) > 0, "a note")
+        note = str(list(app._notifications)[-1].message)
+        no_form = not isinstance(app.screen, FormScreen)
+        await pilot.press("ctrl+pagedown")
+        await wait_for(pilot, lambda: current_bench(app).spec.steps[0].is_path, "2")
+        await settle(pilot)
+        file_footer = screen_lines(app)[-1]
+
+    assert "Promote" not in registered_footer and "Promote" not in registered_help
+    assert note.startswith("quake-filter is already a registered SmartModule;")
+    assert no_form
+    assert "P Promote" in file_footer
+
+
+async def test_the_footer_has_one_key_for_both_directions_between_benches(
+    workspace: Path, samples: Broker, tmp_path: Path
+) -> None:
+    module = wasm_file(tmp_path, "filter")
+    benches = [bench_spec("quake-filter", "earthquakes"), bench_spec(module, None)]
+    app = make_app(workspace, samples, benches)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        footer = screen_lines(app)[-1]
+
+    assert "^pgup/dn Benches" in footer
