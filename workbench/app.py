@@ -35,6 +35,7 @@ from textual.widgets import (
     Static,
     TabbedContent,
     TabPane,
+    Tabs,
     TextArea,
 )
 
@@ -681,6 +682,17 @@ class SmartbenchApp(App[int]):
         bench = self.bench
         if bench is not None and bench.is_mounted:
             bench.restore_focus()
+        # A tab added and selected at once has no place yet when Textual scrolls
+        # to it, so it could stay clipped at the right edge.
+        self.call_after_refresh(self._reveal_active_tab)
+
+    def _reveal_active_tab(self) -> None:
+        try:
+            tab = self.query_one("#benches", TabbedContent).query_one(Tabs).active_tab
+        except NoMatches:
+            return
+        if tab is not None:
+            tab.scroll_visible(animate=False, force=True)
 
     @on(BenchChanged)
     def _bench_changed(self) -> None:

@@ -58,3 +58,19 @@ async def test_the_footer_has_one_key_for_both_directions_between_benches(
         footer = screen_lines(app)[-1]
 
     assert "^pgup/dn Benches" in footer
+
+
+async def test_a_bench_opened_past_the_right_edge_of_the_tabs_is_scrolled_to(
+    workspace: Path, samples: Broker, tmp_path: Path
+) -> None:
+    names = ["quake-filter", "quake-line", "quake-split", "late-flights"]
+    benches = [bench_spec(name, "earthquakes") for name in names * 2]
+    app = make_app(workspace, samples, benches)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.add_bench(bench_spec(wasm_file(tmp_path, "filter"), "earthquakes"))
+        await settle(pilot)
+        tab_row = screen_lines(app)[1]
+
+    assert tab_row.rstrip().endswith("filter.wasm"), tab_row
