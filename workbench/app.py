@@ -671,7 +671,25 @@ class SmartbenchApp(App[int]):
         pane = tabs.active_pane
         if pane is not None and pane.id:
             tabs.remove_pane(pane.id)
+        self._forget_paths_of(bench)
         self.call_after_refresh(self._after_close)
+
+    def _forget_paths_of(self, closed: BenchView) -> None:
+        # The sidebar lists module files some bench opened; once none runs one,
+        # it goes (a file that failed to load would otherwise stay for good).
+        in_use = {
+            step.module
+            for bench in self.benches()
+            if bench is not closed
+            for step in bench.spec.steps
+        }
+        kept = [path for path in self.session.opened_paths if path in in_use]
+        if kept == self.session.opened_paths:
+            return
+        self.session.opened_paths = kept
+        sidebar = self._sidebar()
+        if sidebar is not None:
+            sidebar.fill(self.scan.topics, self.scan.modules, kept)
 
     def _after_close(self) -> None:
         self._update_empty()

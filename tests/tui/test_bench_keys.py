@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.widgets import Input
+
 from tests.tui.helpers import (
     bench_spec,
     current_bench,
@@ -12,6 +14,7 @@ from tests.tui.helpers import (
     screen_text,
     settle,
     wait_for,
+    wait_for_text,
     wasm_file,
 )
 from workbench.engine.broker import Broker
@@ -74,3 +77,36 @@ async def test_a_bench_opened_past_the_right_edge_of_the_tabs_is_scrolled_to(
         tab_row = screen_lines(app)[1]
 
     assert tab_row.rstrip().endswith("filter.wasm"), tab_row
+
+
+async def test_a_module_that_fails_to_load_leaves_the_editor_and_says_so(
+    workspace: Path, samples: Broker, tmp_path: Path
+) -> None:
+    not_wasm = tmp_path / "notwasm.wasm"
+    not_wasm.write_text("just text\n")
+    typing = bench_spec("quake-filter", None)
+    typing.scratch_text = '{"mag": 5}'
+    app = make_app(workspace, samples, [typing])
+
+    async with app.run_test(size=(140, 30)) as pilot:
+        await settle(pilot)
+        app.action_open_module()
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the form")
+        form = app.screen
+        form.query_one("#field-module", Input).value = str(not_wasm)
+        await pilot.press("enter")
+        await wait_for_text(pilot, "not a WebAssembly module")
+        await settle(pilot)
+        bench = current_bench(app)
+        output_focused = app.focused is bench.output_view
+        failed_screen = screen_text(app)
+        await pilot.press("ctrl+w")
+        await wait_for(pilot, lambda: len(app.benches()) == 1, "the close")
+        await settle(pilot)
+        closed_screen = screen_text(app)
+
+    assert bench.spec.topic is None
+    assert output_focused
+    assert "Output · module not loaded" in failed_screen
+    assert "notwasm.wasm path" in failed_screen
+    assert "notwasm.wasm" not in closed_screen
