@@ -35,6 +35,7 @@ from textual.widgets import (
     Static,
     TabbedContent,
     TabPane,
+    Tabs,
     TextArea,
 )
 
@@ -51,6 +52,7 @@ from workbench.bench import (
     watched_path,
 )
 from workbench.commands import Command, app_commands
+from workbench.engine.broker import name_problem
 from workbench.engine.types import Limits
 from workbench.errors import SmartbenchError, UsageError
 from workbench.screens import (
@@ -63,7 +65,7 @@ from workbench.screens import (
 )
 from workbench.session import Session, load_session, save_session
 from workbench.widgets.bench_view import BenchView
-from workbench.widgets.key_footer import KeyFooter
+from workbench.widgets.key_footer import KeyFooter, KeyPair
 from workbench.widgets.messages import BenchChanged, StepsChanged, TopicGrew
 from workbench.widgets.output_view import OutputView
 from workbench.widgets.record_view import InputView, RecordView
@@ -110,6 +112,10 @@ BENCH_ACTIONS = (
     "close_bench",
 )
 """App keys that act on the selected bench, so do nothing while none is open."""
+BENCH_SWITCH_KEYS = (
+    # One footer key for both directions: two would not fit where it matters.
+    KeyPair("previous_bench", "next_bench", "^pgup/dn", "Benches"),
+)
 
 
 @dataclass(frozen=True)
@@ -368,7 +374,7 @@ class SmartbenchApp(App[int]):
             with TabbedContent(id="benches", initial=initial):
                 yield from saved
         yield Static("Opening the workspace…", id="empty")
-        yield KeyFooter(self._footer_priority, skip=self._footer_skips)
+        yield KeyFooter(self._footer_priority, self._footer_skips, BENCH_SWITCH_KEYS)
 
     def on_mount(self) -> None:
         self.theme = self.session.theme if self.session.theme in THEMES else THEMES[0]
@@ -607,8 +613,18 @@ class SmartbenchApp(App[int]):
         open_benches = len(self.query(TabPane))
         if action in BENCH_ACTIONS and not open_benches:
             return True
+        if action == "promote":
+            return not self._promote_applies()
         # Keys between benches earn their footer room once there are two.
         return action in BENCH_SWITCH_ACTIONS and open_benches < 2
+
+    def _promote_applies(self) -> bool:
+        """True when the selected bench runs a module opened from a file."""
+        try:
+            bench = self.bench
+        except NoMatches:
+            return False
+        return bench is not None and bench.spec.steps[0].is_path
 
     def _footer_priority(self) -> tuple[str, ...]:
         try:
@@ -656,7 +672,25 @@ class SmartbenchApp(App[int]):
         pane = tabs.active_pane
         if pane is not None and pane.id:
             tabs.remove_pane(pane.id)
+        self._forget_paths_of(bench)
         self.call_after_refresh(self._after_close)
+
+    def _forget_paths_of(self, closed: BenchView) -> None:
+        # The sidebar lists module files some bench opened; once none runs one,
+        # it goes (a file that failed to load would otherwise stay for good).
+        in_use = {
+            step.module
+            for bench in self.benches()
+            if bench is not closed
+            for step in bench.spec.steps
+        }
+        kept = [path for path in self.session.opened_paths if path in in_use]
+        if kept == self.session.opened_paths:
+            return
+        self.session.opened_paths = kept
+        sidebar = self._sidebar()
+        if sidebar is not None:
+            sidebar.fill(self.scan.topics, self.scan.modules, kept)
 
     def _after_close(self) -> None:
         self._update_empty()
@@ -667,6 +701,17 @@ class SmartbenchApp(App[int]):
         bench = self.bench
         if bench is not None and bench.is_mounted:
             bench.restore_focus()
+        # A tab added and selected at once has no place yet when Textual scrolls
+        # to it, so it could stay clipped at the right edge.
+        self.call_after_refresh(self._reveal_active_tab)
+
+    def _reveal_active_tab(self) -> None:
+        try:
+            tab = self.query_one("#benches", TabbedContent).query_one(Tabs).active_tab
+        except NoMatches:
+            return
+        if tab is not None:
+            tab.scroll_visible(animate=False, force=True)
 
     @on(BenchChanged)
     def _bench_changed(self) -> None:
@@ -757,6 +802,7 @@ class SmartbenchApp(App[int]):
             (self.get_key_display(binding), binding.description)
             for _, binding, enabled, _ in self.screen.active_bindings.values()
             if enabled and binding.description
+            if binding.action != "promote" or self._promote_applies()
         ]
         self.push_screen(HelpScreen(self.focused, sorted(keys)))
 
@@ -813,6 +859,13 @@ class SmartbenchApp(App[int]):
             title = command_title(command)
             self.notify(
                 f"{title}: no bench is open; open a module first (o)",
+                severity="warning",
+            )
+            return
+        if name == "promote" and bench is not None and not self._promote_applies():
+            self.notify(
+                f"{bench.spec.steps[0].module} is already a registered SmartModule; "
+                "promote registers a module opened from a .wasm path (o)",
                 severity="warning",
             )
             return
@@ -905,23 +958,38 @@ class SmartbenchApp(App[int]):
         # Mistakes are shown inside the form, so nothing typed is lost.
         try:
             if name == "promote":
-                from workbench.engine.registry import check_module_name
-
-                check_module_name(values.get("name", "").strip())
+                # The registry's own message is Fluvio's; the form says the rule.
+                return name_problem(values.get("name", "").strip(), "SmartModule")
             elif name == "params":
                 parse_params(values.get("params", "").split(","))
             elif name == "export":
-                _export_target(values)
+                return self._export_problem(values)
             elif name == "open":
                 self._check_module(values.get("module", "").strip())
                 self._check_topic(values.get("topic", "").strip())
             elif name == "topic":
-                self._check_topic(values.get("topic", "").strip())
+                topic = values.get("topic", "").strip()
+                if not topic:
+                    return "give a topic name, or 'scratch' to type input by hand"
+                self._check_topic(topic)
             elif name in ("open-transforms", "add-step", "remove-step", "step"):
                 self._chain_problem(name, values)
         except SmartbenchError as error:
             return error.message
         return None
+
+    def _export_problem(self, values: dict[str, str]) -> str | None:
+        """What stops an export to the form's target, before anything is written."""
+        topic, file = _export_target(values)
+        if topic is not None:
+            problem = name_problem(topic, "topic")
+            if problem is None and self.services.broker.topic_exists(topic):
+                problem = (
+                    f"topic {topic} already exists; an export makes a new topic, "
+                    "so give another name"
+                )
+            return problem
+        return _export_file_problem(Path(file or "").expanduser())
 
     def _prefill(self) -> dict[str, str]:
         bench = self.bench
@@ -947,7 +1015,9 @@ class SmartbenchApp(App[int]):
                 "key_separator": spec.key_separator,
                 "name": _suggest_name(spec.steps[0].module),
                 # One target only: a form with both would be refused as it stands.
-                "output_topic": _suggest_export_topic(spec),
+                "output_topic": _suggest_export_topic(
+                    spec, self.services.broker.topic_exists
+                ),
             }
         )
         build = self.session.watch_builds.get(spec.steps[0].module, {})
@@ -1550,11 +1620,34 @@ NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 TOPIC_NAME_LIMIT = 63
 
 
-def _suggest_export_topic(spec: BenchSpec) -> str:
-    """``NAME-out`` for a module, ``NAME-chain-out`` for a chain: a valid topic."""
+def _suggest_export_topic(spec: BenchSpec, exists: Callable[[str], bool]) -> str:
+    """``NAME-out`` (``NAME-chain-out`` for a chain), else ``-2``, ``-3``…: a new topic.
+
+    Accepting the suggestion works again after an earlier export took it.
+    """
     suffix = "-chain-out" if len(spec.steps) > 1 else "-out"
     name = _suggest_name(spec.steps[0].module)
-    return name[: TOPIC_NAME_LIMIT - len(suffix)].rstrip("-") + suffix
+    first = name[: TOPIC_NAME_LIMIT - len(suffix)].rstrip("-") + suffix
+    candidate = first
+    number = 1
+    while exists(candidate):
+        number += 1
+        ending = f"-{number}"
+        candidate = first[: TOPIC_NAME_LIMIT - len(ending)].rstrip("-") + ending
+    return candidate
+
+
+def _export_file_problem(path: Path) -> str | None:
+    """Why ``path`` cannot take an export's JSON Lines, or None when it can."""
+    if path.is_dir():
+        return f"{path} is a folder; give a file name in it, e.g. {path / 'out.jsonl'}"
+    folder = path.parent
+    if not folder.is_dir():
+        return f"folder {folder} does not exist; create it or pick another"
+    writable = os.access(path, os.W_OK) if path.exists() else os.access(folder, os.W_OK)
+    if not writable:
+        return f"cannot write {path}: permission denied"
+    return None
 
 
 def _as_text(value: Any) -> str:

@@ -300,7 +300,7 @@ async def test_promote_registers_the_file_and_the_bench_runs_it_by_name(
         assert name_field.value == "filter"
         name_field.value = "Bad Name"
         await pilot.press("enter")
-        await wait_for_text(pilot, "Invalid name for SmartModule")
+        await wait_for_text(pilot, "name holds only letters a-z, digits 0-9 and '-'")
         name_field.value = "fruit-filter"
         await pilot.press("enter")
         bench = current_bench(app)
@@ -310,9 +310,9 @@ async def test_promote_registers_the_file_and_the_bench_runs_it_by_name(
         await wait_for_text(pilot, "fruit-filter · filter")
         await wait_for_text(pilot, "4 kept / 7")
 
+        # Now registered: promoting again has nothing to do, and says so.
         await pilot.press("P")
-        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the form")
-        await pilot.press("escape")
+        await wait_for(pilot, lambda: _noted(app, "is already a registered"), "why")
 
     registry = Registry.open(workspace)
     try:
@@ -423,3 +423,7 @@ async def test_scratch_lines_can_carry_keys(
         # The form leaves the focus out of the editor; s enters it.
         await pilot.press("s", *"k1=pear")
         await wait_for_text(pilot, "k1 PEAR")
+
+
+def _noted(app: SmartbenchApp, text: str) -> bool:
+    return any(text in str(note.message) for note in app._notifications)

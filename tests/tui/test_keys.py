@@ -63,7 +63,7 @@ async def test_keys_move_between_benches_and_wrap_around(
 
     assert (first, after_next, wrapped) == ("map", "filter", "map")
     assert (after_previous, after_less, after_greater) == ("filter", "map", "filter")
-    assert "^pgdn Next bench" in footer
+    assert "^pgup/dn Benches" in footer
 
 
 async def test_the_footer_keeps_promote_on_a_path_bench_at_80_by_24(

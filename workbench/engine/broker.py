@@ -74,6 +74,7 @@ _DELTA_MAX = (1 << 31) - 1
 # Merged batches keep record timestamp deltas well inside the i32 varint range.
 _MERGE_SPAN = 1 << 30
 
+_NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 _NAME_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
 _SCHEMA = """
@@ -246,6 +247,27 @@ def _merged(batches: list[StoredBatch]) -> StoredBatch:
 def valid_name(name: str) -> bool:
     """True for lowercase letters, digits and inner hyphens, at most 63 characters."""
     return bool(_NAME_PATTERN.match(name))
+
+
+def name_problem(name: str, what: str) -> str | None:
+    """Why ``name`` cannot name a ``what`` (topic, SmartModule), or None if it can.
+
+    One sentence for a person at a form: the rule ``valid_name`` applies, told
+    from the first thing this name breaks.
+    """
+    if not name:
+        return f"give the {what} a name"
+    if len(name) > 63:
+        return f"a {what} name has at most 63 characters; this one has {len(name)}"
+    if name != name.lower() and valid_name(name.lower()):
+        return f"a {what} name is lowercase: {name.lower()!r} would do"
+    wrong = sorted({c for c in name if c not in _NAME_CHARACTERS})
+    if wrong:
+        shown = " ".join(repr(c) for c in wrong)
+        return f"a {what} name holds only letters a-z, digits 0-9 and '-', not {shown}"
+    if name.startswith("-") or name.endswith("-"):
+        return f"a {what} name starts and ends with a letter or digit, not '-'"
+    return None if valid_name(name) else f"{name!r} cannot name a {what}"
 
 
 # One workspace on a laptop; more partitions than this is a typo, not a plan.

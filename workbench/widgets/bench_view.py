@@ -91,6 +91,10 @@ NO_RUN_NOTE = "init failed: no records ran"
 
 # How long each fact stays when a header or title is too narrow (higher: longer).
 SPARKLINE_MIN_WIDTH = 100
+OUTPUT_PENDING = "…"
+"""An output line not computed yet."""
+OUTPUT_NOT_LOADED = "module not loaded"
+"""An output line that cannot be computed: the module failed to load."""
 RANK_HASH = 1
 RANK_SIZE = 2
 RANK_PATH = 3
@@ -362,10 +366,22 @@ class BenchView(Vertical):
         self.refresh_bindings()
         self._refresh_header()
         if message.error is not None:
+            self._show_not_loaded()
             self.show_error(message.error)
             return
+        self.output_view.placeholder = OUTPUT_PENDING
         self.show_error(None)
         self.reset_results()
+
+    def _show_not_loaded(self) -> None:
+        # Nothing will be computed until the module loads: the Output pane says so
+        # instead of waiting, and keys do not go into an editor nobody chose.
+        self.output_view.placeholder = OUTPUT_NOT_LOADED
+        self.output_view.invalidate()
+        self._refresh_titles()
+        self.prefer_editor = False
+        if self.scratch_editor.has_focus:
+            self.output_view.focus()
 
     def reload_modules(self) -> None:
         """Compile the modules again (spec changed, module promoted or rebuilt)."""
@@ -1145,6 +1161,8 @@ class BenchView(Vertical):
         """The Output pane's title; the count stays longest when it is narrow."""
         kind = self._kind()
         parts = [Part.of(RANK_LABEL, "Output", droppable=kind is not None)]
+        if kind is None and self.load_error is not None:
+            parts.append(Part.of(RANK_KEY, OUTPUT_NOT_LOADED, style="red"))
         if kind is None:
             return parts
         parts.append(Part.of(RANK_ABI, kind.value))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from textual.widgets import Footer
@@ -19,6 +20,17 @@ PALETTE_KEY_WIDTH = 14
 """Room the command palette's key takes at the right end."""
 
 
+@dataclass(frozen=True)
+class KeyPair:
+    """Two actions the footer shows as one key when both are active."""
+
+    first: str
+    second: str
+    """The action the shared key runs when clicked."""
+    key_display: str
+    description: str
+
+
 class KeyFooter(Footer):
     """The active key bindings, least useful dropped first when they do not fit."""
 
@@ -26,6 +38,7 @@ class KeyFooter(Footer):
         self,
         priority: Sequence[str] | Callable[[], Sequence[str]],
         skip: Callable[[str], bool] | None = None,
+        pairs: Sequence[KeyPair] = (),
     ) -> None:
         super().__init__()
         self.priority = priority
@@ -33,6 +46,8 @@ class KeyFooter(Footer):
         others come after them."""
         self.skip = skip
         """Actions the footer should leave out for now (F1 still lists them)."""
+        self.pairs = pairs
+        """Actions that share one footer key; F1 lists them apart."""
         self._shown_width = 0
 
     def compose(self) -> ComposeResult:
@@ -59,6 +74,8 @@ class KeyFooter(Footer):
                 continue
             seen.add(binding.action)
             candidates.append((binding, enabled, tooltip))
+        for pair in self.pairs:
+            candidates = _joined(candidates, pair)
         return candidates
 
     def _fitted(
@@ -107,3 +124,21 @@ class KeyFooter(Footer):
         if event.size.width != self._shown_width:
             self._shown_width = event.size.width
             self.call_after_refresh(self.recompose)
+
+
+def _joined(
+    candidates: list[tuple[Binding, bool, str]], pair: KeyPair
+) -> list[tuple[Binding, bool, str]]:
+    """``candidates`` with ``pair``'s two keys as one, where the first was."""
+    actions = [binding.action for binding, _, _ in candidates]
+    if pair.first not in actions or pair.second not in actions:
+        return candidates
+    binding, enabled, _ = candidates[actions.index(pair.second)]
+    shared = replace(
+        binding, key_display=pair.key_display, description=pair.description
+    )
+    tooltip = f"{pair.key_display}: {pair.description}"
+    joined = list(candidates)
+    joined[actions.index(pair.first)] = (shared, enabled, tooltip)
+    del joined[actions.index(pair.second)]
+    return joined
