@@ -39,6 +39,17 @@ def make_topic(broker: Broker, name: str, values: list[str]) -> None:
     broker.produce(name, [v.encode() for v in values], timestamps=TOPIC_TIME)
 
 
+FRUIT = ["apple", "kiwi", "banana", "fig", "grape", "plum", "mango"]
+"""Seven values, four of which hold an ``a``: the filter fixture keeps ``4 / 7``."""
+
+
+def fruit_filter_app(workspace: Path, broker: Broker, tmp_path: Path) -> SmartbenchApp:
+    """The app with one bench: the filter fixture on a ``fruit`` topic of FRUIT."""
+    make_topic(broker, "fruit", FRUIT)
+    module = wasm_file(tmp_path, "filter")
+    return make_app(workspace, broker, [bench_spec(module, "fruit")])
+
+
 def make_app(
     workspace: Path, broker: Broker, benches: list[BenchSpec] | None = None
 ) -> SmartbenchApp:

@@ -9,9 +9,11 @@ from textual.widgets import Button, Input, Select
 
 from tests.engine import wat_fixtures
 from tests.tui.helpers import (
+    FRUIT,
     TOPIC_CLOCK,
     bench_spec,
     current_bench,
+    fruit_filter_app,
     make_app,
     make_topic,
     screen_lines,
@@ -27,15 +29,11 @@ from workbench.engine.broker import Broker
 from workbench.engine.registry import Registry
 from workbench.screens import ConfirmScreen, FormScreen
 
-FRUIT = ["apple", "kiwi", "banana", "fig", "grape", "plum", "mango"]
-
 
 async def test_filter_marks_each_record_and_counts_kept(
     workspace: Path, broker: Broker, tmp_path: Path
 ) -> None:
-    make_topic(broker, "fruit", FRUIT)
-    module = wasm_file(tmp_path, "filter")
-    app = make_app(workspace, broker, [bench_spec(module, "fruit")])
+    app = fruit_filter_app(workspace, broker, tmp_path)
 
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for_text(pilot, "4 kept / 7")
@@ -58,9 +56,7 @@ async def test_filter_marks_each_record_and_counts_kept(
 async def test_params_form_reruns_with_new_param(
     workspace: Path, broker: Broker, tmp_path: Path
 ) -> None:
-    make_topic(broker, "fruit", FRUIT)
-    module = wasm_file(tmp_path, "filter")
-    app = make_app(workspace, broker, [bench_spec(module, "fruit")])
+    app = fruit_filter_app(workspace, broker, tmp_path)
 
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for_text(pilot, "4 kept / 7")

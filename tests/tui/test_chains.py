@@ -13,6 +13,7 @@ from textual.widgets import Input, Static, Tab
 
 from tests.conftest import RunSmartbench
 from tests.tui.helpers import (
+    FRUIT,
     TEST_CONFIG,
     bench_spec,
     current_bench,
@@ -30,8 +31,6 @@ from workbench.engine.broker import Broker
 from workbench.engine.registry import Registry
 from workbench.screens import FormScreen
 from workbench.session import Session, load_session
-
-FRUIT = ["apple", "kiwi", "banana", "fig", "grape", "plum", "mango"]
 
 
 def transforms_file(folder: Path, text: str) -> Path:

@@ -7,6 +7,7 @@ from pathlib import Path
 from textual.widgets import Input, Static
 
 from tests.tui.helpers import (
+    FRUIT,
     bench_spec,
     make_app,
     make_topic,
@@ -17,8 +18,6 @@ from tests.tui.helpers import (
 from workbench.app import SmartbenchApp
 from workbench.engine.broker import Broker
 from workbench.screens import FormScreen
-
-FRUIT = ["apple", "kiwi", "banana", "fig", "grape", "plum", "mango"]
 
 
 def _filter_app(workspace: Path, broker: Broker, tmp_path: Path) -> SmartbenchApp:

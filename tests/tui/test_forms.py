@@ -13,9 +13,11 @@ from textual.command import CommandPalette
 from textual.widgets import Button, Input, Static
 
 from tests.tui.helpers import (
+    FRUIT,
     TEST_CONFIG,
     bench_spec,
     current_bench,
+    fruit_filter_app,
     make_app,
     make_topic,
     screen_lines,
@@ -30,15 +32,11 @@ from workbench.engine.broker import Broker
 from workbench.screens import ConfirmScreen, FormScreen, TextScreen
 from workbench.session import Session
 
-FRUIT = ["apple", "kiwi", "banana", "fig", "grape", "plum", "mango"]
-
 
 async def test_the_prefilled_export_form_exports_as_it_stands(
     workspace: Path, broker: Broker, tmp_path: Path
 ) -> None:
-    make_topic(broker, "fruit", FRUIT)
-    module = wasm_file(tmp_path, "filter")
-    app = make_app(workspace, broker, [bench_spec(module, "fruit")])
+    app = fruit_filter_app(workspace, broker, tmp_path)
 
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for_text(pilot, "4 kept / 7")
@@ -101,9 +99,7 @@ async def test_exporting_a_run_that_stopped_on_an_error_says_it_is_partial(
 async def test_an_export_form_with_both_targets_says_so_and_keeps_the_values(
     workspace: Path, broker: Broker, tmp_path: Path
 ) -> None:
-    make_topic(broker, "fruit", FRUIT)
-    module = wasm_file(tmp_path, "filter")
-    app = make_app(workspace, broker, [bench_spec(module, "fruit")])
+    app = fruit_filter_app(workspace, broker, tmp_path)
 
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for_text(pilot, "4 kept / 7")
@@ -284,9 +280,7 @@ async def test_the_open_form_names_a_topic_that_does_not_exist(
 async def test_closing_a_bench_after_an_export_drops_its_run_topic(
     workspace: Path, broker: Broker, tmp_path: Path
 ) -> None:
-    make_topic(broker, "fruit", FRUIT)
-    module = wasm_file(tmp_path, "filter")
-    app = make_app(workspace, broker, [bench_spec(module, "fruit")])
+    app = fruit_filter_app(workspace, broker, tmp_path)
 
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for_text(pilot, "4 kept / 7")
@@ -390,9 +384,7 @@ async def test_the_topic_form_completes_topic_names_and_lists_them(
 async def test_enter_pressed_twice_quickly_closes_the_form_once(
     workspace: Path, broker: Broker, tmp_path: Path
 ) -> None:
-    make_topic(broker, "fruit", FRUIT)
-    module = wasm_file(tmp_path, "filter")
-    app = make_app(workspace, broker, [bench_spec(module, "fruit")])
+    app = fruit_filter_app(workspace, broker, tmp_path)
 
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for_text(pilot, "4 kept / 7")

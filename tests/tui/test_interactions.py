@@ -11,8 +11,10 @@ from textual.command import CommandPalette
 from textual.widgets import Input
 
 from tests.tui.helpers import (
+    FRUIT,
     bench_spec,
     current_bench,
+    fruit_filter_app,
     make_app,
     make_topic,
     screen_text,
@@ -25,8 +27,6 @@ from workbench.engine.broker import Broker
 from workbench.screens import FormScreen, HelpScreen, RecordDetailScreen, TextScreen
 from workbench.widgets.output_view import STREAM
 from workbench.widgets.record_view import RecordView
-
-FRUIT = ["apple", "kiwi", "banana", "fig", "grape", "plum", "mango"]
 
 
 async def test_palette_lists_registry_commands_and_opens_a_prefilled_form(
@@ -165,9 +165,7 @@ async def test_produce_from_the_form_appends_to_the_topic(
 async def test_hide_dropped_then_export_the_kept_records(
     workspace: Path, broker: Broker, tmp_path: Path
 ) -> None:
-    make_topic(broker, "fruit", FRUIT)
-    module = wasm_file(tmp_path, "filter")
-    app = make_app(workspace, broker, [bench_spec(module, "fruit")])
+    app = fruit_filter_app(workspace, broker, tmp_path)
     exported = tmp_path / "kept.jsonl"
 
     async with app.run_test(size=(120, 30)) as pilot:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.tui.helpers import (
+    FRUIT,
     bench_spec,
     current_bench,
     make_app,
@@ -20,9 +21,6 @@ from workbench.engine.broker import Broker
 
 def _notes(app: SmartbenchApp) -> str:
     return "\n".join(str(n.message) for n in app._notifications)
-
-
-FRUIT = ["apple", "kiwi", "banana", "fig", "grape", "plum", "mango"]
 
 
 async def test_output_search_finds_a_kept_record_far_past_the_window(
