@@ -50,6 +50,24 @@ def fruit_filter_app(workspace: Path, broker: Broker, tmp_path: Path) -> Smartbe
     return make_app(workspace, broker, [bench_spec(module, "fruit")])
 
 
+BIG_RECORDS = 200_000
+"""Records on the topic of :func:`big_topic_app`: a run takes a moment."""
+
+
+def big_topic_app(
+    workspace: Path, broker: Broker, tmp_path: Path, fixture: str
+) -> SmartbenchApp:
+    """The app with one bench: WAT ``fixture`` on a ``big`` topic of BIG_RECORDS.
+
+    Every other value holds an ``a``: the filter fixture drops half of them.
+    """
+    broker.create_topic("big")
+    values = [(b"a-%d" if n % 2 else b"b-%d") % n for n in range(BIG_RECORDS)]
+    broker.produce("big", values, timestamps=0)
+    module = wasm_file(tmp_path, fixture)
+    return make_app(workspace, broker, [bench_spec(module, "big")])
+
+
 def make_app(
     workspace: Path, broker: Broker, benches: list[BenchSpec] | None = None
 ) -> SmartbenchApp:

@@ -185,6 +185,7 @@ class BenchView(Vertical):
         self._window_busy = False
         self._window_again = False
         self._topic_busy = False
+        self._output_search: Worker[None] | None = None
         self._progress_posted = 0.0
         self._has_diff = False
         self._topic_again: str | None = None
@@ -880,12 +881,34 @@ class BenchView(Vertical):
         # An export copied what it kept, so the run's own topic can always go.
         if self.output_topic is None:
             return
+        # Nothing may read the topic once it is gone: the pane's next page or a
+        # search in flight would fail on it (exports are refused during a run).
+        self._forget_run_output(self.output_topic)
         try:
             if self.services.broker.topic_exists(self.output_topic):
                 self.services.broker.delete_topic(self.output_topic)
         except Exception:
             log.exception("dropping %s", self.output_topic)
         self.output_topic = None
+
+    def _forget_run_output(self, topic: str) -> None:
+        summary = self.run_summary
+        if summary is not None and summary.output_topic == topic:
+            self.run_summary = None
+        search = self._output_search
+        if search is not None and not search.is_finished:
+            search.cancel()
+            self.notify(
+                "search stopped: a new run replaces the output it searched",
+                severity="warning",
+            )
+        if self.output_view.shows_topic(topic):
+            if self.hide_dropped and self.window is not None:
+                self._show_window_kept(self.window)
+            else:
+                self.output_view.show_window(
+                    self.window, self.input_view.line_count(), self._layout_kind()
+                )
 
     def close(self) -> None:
         """The bench is closing: stop its runs and watcher, drop its temporary topic."""
@@ -1451,7 +1474,12 @@ class BenchView(Vertical):
             self._show_window_kept(self.window)
             return
         if summary is None or summary.output_topic is None:
-            if self.run_progress is None:
+            if self._topic_busy:
+                # The run in flight shows its output when it ends; until then
+                # the window's kept records stand in.
+                if self.window is not None:
+                    self._show_window_kept(self.window)
+            else:
                 self._start_topic_run()
             return
         source = TopicSource(self.services.broker, summary.output_topic)
@@ -1606,7 +1634,9 @@ class BenchView(Vertical):
         else:
             where = "in the output of the whole topic"
         offsets = array("q", summary.source_offsets)
-        self._search_output_topic(query, summary.output_topic, offsets, after, where)
+        self._output_search = self._search_output_topic(
+            query, summary.output_topic, offsets, after, where
+        )
         return True
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
@@ -1627,6 +1657,9 @@ class BenchView(Vertical):
                     break
         except SmartbenchError:
             found = None
+        if worker.is_cancelled:
+            # Superseded by another search, or its topic was dropped (and said so).
+            return
         if found is not None:
             found = offsets[found]
         self.post_message(SearchFound(query, found, in_output=True, where=where))

@@ -95,6 +95,12 @@ class OutputView(RecordView):
         self._stream_offsets = source_offsets
         self.refresh_lines_count()
 
+    def shows_topic(self, topic: str) -> bool:
+        """True when the pane pages through ``topic`` (a whole-topic run's output)."""
+        stream = self._stream if self.mode == STREAM else None
+        source = stream.source if stream is not None else None
+        return getattr(source, "topic", None) == topic
+
     def _build_tree(self) -> list[tuple[int, int]]:
         lines: list[tuple[int, int]] = []
         if self.window is None:
