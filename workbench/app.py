@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import json
 import logging
 import os
@@ -54,7 +55,7 @@ from workbench.bench import (
 from workbench.commands import Command, app_commands
 from workbench.engine.broker import name_problem
 from workbench.engine.types import Limits
-from workbench.errors import SmartbenchError, UsageError
+from workbench.errors import NotFoundError, SmartbenchError, UsageError
 from workbench.screens import (
     ConfirmScreen,
     Field,
@@ -869,6 +870,11 @@ class SmartbenchApp(App[int]):
                 severity="warning",
             )
             return
+        unavailable = bench.export_problem() if bench and name == "export" else None
+        if unavailable is not None:
+            # Said before the form opens: nothing typed into it could help.
+            self.notify(unavailable, severity="warning")
+            return
         prefill = {**self._prefill(), **self._chain_prefill(name)}
         fields = [
             self._with_suggestions(_field_for(argument, prefill, name))
@@ -980,6 +986,11 @@ class SmartbenchApp(App[int]):
 
     def _export_problem(self, values: dict[str, str]) -> str | None:
         """What stops an export to the form's target, before anything is written."""
+        bench = self._require_bench()
+        # A run may have started since the form opened: its output is not whole.
+        unavailable = bench.export_problem()
+        if unavailable is not None:
+            return unavailable
         topic, file = _export_target(values)
         if topic is not None:
             problem = name_problem(topic, "topic")
@@ -1371,8 +1382,9 @@ class SmartbenchApp(App[int]):
     def _command_export(self, values: dict[str, str]) -> None:
         bench = self._require_bench()
         summary = bench.run_summary
-        if summary is None or summary.output_topic is None:
-            raise UsageError("run the whole topic first (r), then export its output")
+        problem = bench.export_problem()
+        if problem is not None or summary is None or summary.output_topic is None:
+            raise UsageError(problem or "no run output to export")
         output_topic, file = _export_target(values)
         partial = _partial_note(summary, bench.input_view.line_count())
         self._export(summary.output_topic, output_topic, file, partial)
@@ -1385,25 +1397,37 @@ class SmartbenchApp(App[int]):
 
         broker = self.services.broker
         pages = iter_pages(TopicSource(broker, source))
+        path = Path(file or "out.jsonl").expanduser()
+        # The file appears whole or not at all: a failed export neither leaves
+        # half a file nor spoils one that was there.
+        partial_file = path.with_name(f".{path.name}.partial")
+        created = False
         try:
             if topic is not None:
                 broker.create_topic(topic)
+                created = True
                 for rows in pages:
                     values = [r.value for r in rows]
                     broker.produce(topic, values, [r.key for r in rows])
                 note = f"exported to topic {topic}"
             else:
-                path = Path(file or "out.jsonl").expanduser()
-                with path.open("w", encoding="utf-8") as handle:
+                with partial_file.open("w", encoding="utf-8") as handle:
+                    created = True
                     for rows in pages:
                         for row in rows:
                             handle.write(_json_line(row.key, row.value) + "\n")
+                partial_file.replace(path)
                 note = f"exported to {path}"
             self.post_message(TaskFinished(note + partial, None, self.rescan))
-        except SmartbenchError as error:
-            self.post_message(TaskFinished(None, error.message, None))
-        except OSError as error:
-            self.post_message(TaskFinished(None, f"cannot write {file}: {error}", None))
+        except Exception as error:
+            # Half an export would pass for a whole one: what it made goes.
+            if not isinstance(error, (SmartbenchError, OSError)):
+                log.exception("export of %s", source)
+            if created:
+                _remove_export_target(broker, topic, partial_file)
+            self.post_message(
+                TaskFinished(None, _export_failure(error, source, topic, path), None)
+            )
 
     # --- watch ----------------------------------------------------------------------
 
@@ -1637,6 +1661,32 @@ def _suggest_export_topic(spec: BenchSpec, exists: Callable[[str], bool]) -> str
     return candidate
 
 
+def _remove_export_target(broker: Broker, topic: str | None, path: Path) -> None:
+    try:
+        if topic is not None:
+            broker.delete_topic(topic)
+        else:
+            path.unlink(missing_ok=True)
+    except Exception:
+        log.exception("removing the failed export's %s", topic or path)
+
+
+def _export_failure(
+    error: Exception, source: str, topic: str | None, path: Path
+) -> str:
+    """An export's failure in plain words; nothing of it was kept."""
+    target = f"topic {topic}" if topic is not None else str(path)
+    if isinstance(error, NotFoundError) and source in error.message:
+        why = "a new run replaced the output while it was being copied"
+    elif isinstance(error, OSError):
+        why = _write_problem(path, error)
+    elif isinstance(error, SmartbenchError):
+        why = error.message
+    else:
+        why = str(error)
+    return f"export to {target} failed: {why}; nothing was kept"
+
+
 def _export_file_problem(path: Path) -> str | None:
     """Why ``path`` cannot take an export's JSON Lines, or None when it can."""
     if path.is_dir():
@@ -1644,10 +1694,35 @@ def _export_file_problem(path: Path) -> str | None:
     folder = path.parent
     if not folder.is_dir():
         return f"folder {folder} does not exist; create it or pick another"
-    writable = os.access(path, os.W_OK) if path.exists() else os.access(folder, os.W_OK)
-    if not writable:
-        return f"cannot write {path}: permission denied"
+    # Permission bits do not tell everything (root, /proc, read-only mounts):
+    # the file and the export's partial file beside it are really made.
+    probes = [path.with_name(f".{path.name}.partial")]
+    if not path.exists():
+        probes.append(path)
+    try:
+        if path.exists():
+            path.open("a", encoding="utf-8").close()
+        for probe in probes:
+            probe.open("x", encoding="utf-8").close()
+            probe.unlink()
+    except OSError as error:
+        return _write_problem(path, error)
     return None
+
+
+def _write_problem(path: Path, error: OSError) -> str:
+    """Why writing ``path`` failed, in words rather than an errno."""
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return f"cannot write {path}: permission denied"
+    if error.errno == errno.EROFS:
+        return f"cannot write {path}: {path.parent} is on a read-only file system"
+    if error.errno == errno.ENOSPC:
+        return f"cannot write {path}: the disk is full"
+    if error.errno == errno.ENOENT and path.parent.is_dir():
+        return f"cannot write {path}: folder {path.parent} does not take new files"
+    if error.errno == errno.EEXIST:
+        return f"cannot write {path}: {error.filename} is in the way; remove it"
+    return f"cannot write {path}: {error.strerror or error}"
 
 
 def _as_text(value: Any) -> str:

@@ -910,6 +910,24 @@ class BenchView(Vertical):
                     self.window, self.input_view.line_count(), self._layout_kind()
                 )
 
+    def export_problem(self) -> str | None:
+        """Why the bench has no run output to export now, or None when it has."""
+        if self.spec.topic is None:
+            return "export copies a whole-topic run's output; scratch input has none"
+        if self._topic_busy:
+            return (
+                "a whole-topic run is in progress; export when it ends (Esc cancels it)"
+            )
+        summary = self.run_summary
+        if summary is None or summary.output_topic is None:
+            if self.topic_gone:
+                return (
+                    f"topic {self.spec.topic} no longer exists, so there is no "
+                    "run output to export; press t to pick another"
+                )
+            return "run the whole topic first (r), then export its output"
+        return None
+
     def close(self) -> None:
         """The bench is closing: stop its runs and watcher, drop its temporary topic."""
         self._cancel_topic_run()
