@@ -6,7 +6,7 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-from textual.widgets import Input, Select
+from textual.widgets import Input, RichLog, Select
 
 from tests.engine import wat_fixtures
 from tests.tui.helpers import (
@@ -261,3 +261,38 @@ async def test_a_registered_bench_compares_its_source_when_the_watch_starts(
         await wait_for_text(
             pilot, "watching map.wasm; source newer than registered — promote again"
         )
+
+
+async def test_a_failed_build_says_why_and_where_its_log_is(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "words", ["alpha", "kiwi"])
+    module = wasm_file(tmp_path, "map")
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "main.c").write_text("1\n")
+    build = f"cp {tmp_path}/missing.wasm {module}"
+    session = Session(benches=[bench_spec(module, "words")], existed=True)
+    app = SmartbenchApp(workspace, broker, WATCHING, session=session)
+    log_path = workspace / "logs" / "build-map.log"
+
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_for_text(pilot, "KIWI")
+        await pilot.press("w")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "dialog")
+        app.screen.query_one("#field-build", Input).value = build
+        app.screen.query_one("#field-src", Input).value = str(source)
+        await pilot.press("enter")
+        await wait_for_text(pilot, "watching map.wasm")
+        (source / "main.c").write_text("2\n")
+        await wait_for(pilot, lambda: _noted(app, "cannot stat"), "the reason")
+        toast_names_log = _noted(app, str(log_path))
+        bench = current_bench(app)
+        await pilot.press("l")
+        await pilot.pause()
+        log_panel = bench.query_one("#log-panel", RichLog)
+        logged = "\n".join(line.text for line in log_panel.lines)
+
+    assert toast_names_log
+    assert "cannot stat" in logged
+    assert "cannot stat" in log_path.read_text()

@@ -96,6 +96,8 @@ OUTPUT_PENDING = "…"
 OUTPUT_NOT_LOADED = "module not loaded"
 """An output line that cannot be computed: the module failed to load."""
 SOURCE_NEWER = "source newer than registered — promote again"
+BUILD_TOAST_LINES = 4
+"""How many of a failed build's last lines its toast shows."""
 RANK_HASH = 1
 RANK_SIZE = 2
 RANK_PATH = 3
@@ -996,10 +998,25 @@ class BenchView(Vertical):
         elif isinstance(event, events.BuildSucceeded):
             self.set_watch_note(f"built in {event.seconds:.1f} s")
         elif isinstance(event, events.BuildFailed):
-            tail = "\n".join(f"  | {line}" for line in event.tail)
-            self.show_error(f"build failed: {event.reason}\n{tail}")
-            self.set_watch_note("build failed; old module kept")
-            self.notify(event.reason, title="Build failed", severity="error")
+            self._build_failed(event)
+
+    def _build_failed(self, event: Any) -> None:
+        # The reason is in the build's own output: show its end here and say where
+        # the whole of it is kept.
+        tail = "\n".join(f"  | {line}" for line in event.tail)
+        self.show_error(f"build failed: {event.reason}\n{tail}\nlog: {event.log_path}")
+        self.set_watch_note("build failed; old module kept")
+        log_panel = self.query_one("#log-panel", RichLog)
+        log_panel.write(f"[build failed: {event.reason}; log: {event.log_path}]")
+        for line in event.tail:
+            log_panel.write(f"  | {line}")
+        last = "\n".join(event.tail[-BUILD_TOAST_LINES:])
+        self.notify(
+            f"{event.reason}\n{last}\nfull output: {event.log_path} (l shows it)",
+            title="Build failed",
+            severity="error",
+            timeout=10,
+        )
 
     def _reloaded(self, event: Any) -> None:
         info = event.info
