@@ -1824,8 +1824,14 @@ def _check_start_module(
     word = getattr(args, "path", None)
     if getattr(args, "command", None) is not None or not word:
         return
+    if Path(word).is_dir():
+        raise UsageError(f"smartbench: error: {word} is a folder, not a .wasm file")
     if StepSpec(word).is_path:
-        return  # a missing .wasm file is said in its bench
+        if not Path(word).expanduser().exists():
+            # Said here rather than in a bench that could never load: the session
+            # would keep reopening it.
+            raise UsageError(f"smartbench: error: no such file: {word}")
+        return
     if Path(word).is_file():
         # A file with no .wasm suffix or folder opens as a path, not a name.
         args.path = str(Path(word).resolve())
