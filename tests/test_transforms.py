@@ -123,6 +123,23 @@ def test_file_errors_carry_fluvio_prefix(tmp_path: Path) -> None:
         load_transforms_file(broken)
 
 
+def test_a_yaml_error_says_where_the_parser_gave_up_first(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        "transforms:\n  - uses: a\n    with:\n      x: 1\n   bad: [\n  - uses: b\n"
+    )
+
+    with pytest.raises(UsageError) as caught:
+        load_transforms_file(broken)
+
+    message = caught.value.message
+    assert "\n" not in message
+    assert message.endswith(
+        f"{broken}: line 5, column 4: expected <block end>, but found "
+        "'<block mapping start>' (while parsing a block collection from line 2)"
+    )
+
+
 def test_transform_line() -> None:
     step = parse_transform_line('{"uses":"a.wasm","with":{"k":{"b":2,"a":1}}}')
     assert step == TransformStep(uses="a.wasm", params={"k": '{"a":1,"b":2}'})

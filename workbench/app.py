@@ -620,22 +620,25 @@ class SmartbenchApp(App[int]):
         return action in BENCH_SWITCH_ACTIONS and open_benches < 2
 
     def _promote_applies(self) -> bool:
-        """True when the selected bench runs a module opened from a file."""
+        """True when the selected bench runs a module opened from a file, or a
+        registered one whose watch follows its source (promoting that again)."""
         try:
             bench = self.bench
         except NoMatches:
             return False
-        return bench is not None and bench.spec.steps[0].is_path
+        if bench is None:
+            return False
+        return bench.spec.steps[0].is_path or bench.watched_source() is not None
 
     def _footer_priority(self) -> tuple[str, ...]:
         try:
             bench = self.bench
         except NoMatches:
             bench = None
-        if bench is None or not bench.spec.steps[0].is_path:
+        if bench is None or not self._promote_applies():
             return FOOTER_PRIORITY
-        # A module opened from a file is what promoting is for: P outranks the
-        # keys a user of that bench needs less.
+        # A module opened from a file (or a source followed past its registered
+        # copy) is what promoting is for: P outranks keys that bench needs less.
         others = [action for action in FOOTER_PRIORITY if action != "promote"]
         place = others.index("edit_params") + 1
         return (*others[:place], "promote", *others[place:])
@@ -1325,34 +1328,49 @@ class SmartbenchApp(App[int]):
 
         bench = self._require_bench()
         step = bench.spec.steps[0]
-        if not step.is_path:
-            raise UsageError(f"{step.module} is already registered")
+        if step.is_path:
+            path = step.module
+            # The bytes the bench runs, not the file: it may have been rebuilt since.
+            wasm = bench.loaded.modules[0].wasm if bench.loaded is not None else None
+        else:
+            # A registered bench following its source promotes the source again:
+            # the module the watch compiled last, which may differ from the file
+            # if it is being written.
+            source = bench.watched_source()
+            if source is None:
+                raise UsageError(f"{step.module} is already registered")
+            path, wasm = str(source[0]), source[1]
         name = values.get("name", "").strip()
         check_module_name(name)
-        taken = name in {n for n, _ in self.scan.modules}
+        taken = name in {n for n, _ in self.scan.modules} or name == step.module
         if taken and values.get("replace") not in ("true", "True", "yes"):
 
             def answered(replace: bool | None) -> None:
                 if replace:
-                    self._promote(bench, name, step.module)
+                    self._promote(bench, name, path, wasm)
 
             question = f"A SmartModule named {name!r} exists. Replace it?"
             self.push_screen(ConfirmScreen(question, "Replace"), answered)
             return
-        self._promote(bench, name, step.module)
+        self._promote(bench, name, path, wasm)
 
-    def _promote(self, bench: BenchView, name: str, path: str) -> None:
+    def _promote(
+        self, bench: BenchView, name: str, path: str, wasm: bytes | None
+    ) -> None:
         def registered() -> None:
+            old = bench.spec.steps[0].module
             bench.spec.steps[0].module = name
             bench.spec.source_path = path
+            # The watch's build is remembered by module: it goes with the name.
+            build = self.session.watch_builds.get(old)
+            if build is not None:
+                self.session.watch_builds.setdefault(name, build)
             self._retitle(bench)
             bench.reload_modules()
             self.save()
             self._scan_workspace()
 
-        # The bytes the bench runs, not the file: it may have been rebuilt since.
-        running = bench.loaded.modules[0].wasm if bench.loaded is not None else None
-        self._register_module(name, path, running, registered)
+        self._register_module(name, path, wasm, registered)
 
     @work(thread=True, group="task", exit_on_error=False)
     def _register_module(
@@ -1881,8 +1899,14 @@ def _check_start_module(
     word = getattr(args, "path", None)
     if getattr(args, "command", None) is not None or not word:
         return
+    if Path(word).is_dir():
+        raise UsageError(f"smartbench: error: {word} is a folder, not a .wasm file")
     if StepSpec(word).is_path:
-        return  # a missing .wasm file is said in its bench
+        if not Path(word).expanduser().exists():
+            # Said here rather than in a bench that could never load: the session
+            # would keep reopening it.
+            raise UsageError(f"smartbench: error: no such file: {word}")
+        return
     if Path(word).is_file():
         # A file with no .wasm suffix or folder opens as a path, not a name.
         args.path = str(Path(word).resolve())

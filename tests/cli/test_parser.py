@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.conftest import RunSmartbench
 from workbench.commands import Command, arg, build_parser, find_command
@@ -101,3 +102,15 @@ def test_a_lone_unknown_word_is_refused_before_the_app(
     )
     assert misspelt.returncode == 2
     assert "invalid choice: 'topc'" in misspelt.stderr.decode()
+
+
+def test_a_folder_or_a_missing_wasm_file_is_refused_before_the_app(
+    run_smartbench: RunSmartbench, tmp_path: Path
+) -> None:
+    folder = run_smartbench(str(tmp_path), "--topic", "words")
+    missing = run_smartbench(str(tmp_path / "nope.wasm"))
+
+    assert folder.returncode == 2
+    assert f"{tmp_path} is a folder, not a .wasm file" in folder.stderr.decode()
+    assert missing.returncode == 2
+    assert f"no such file: {tmp_path / 'nope.wasm'}" in missing.stderr.decode()

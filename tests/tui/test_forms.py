@@ -29,7 +29,7 @@ from tests.tui.helpers import (
 from workbench.app import SmartbenchApp
 from workbench.bench import RUN_TOPIC_PREFIX, BenchSpec, StepSpec, is_run_topic
 from workbench.engine.broker import Broker
-from workbench.screens import ConfirmScreen, FormScreen, TextScreen
+from workbench.screens import ConfirmScreen, Field, FormScreen, TextScreen
 from workbench.session import Session
 
 
@@ -210,6 +210,31 @@ async def test_the_params_form_fits_at_80_by_24_with_its_buttons_whole(
         # Drawn whole, not clipped by the dialog it overflows.
         assert geometry.visible_region == geometry.region, name
     assert any(" OK " in line and " Cancel " in line for line in lines)
+
+
+async def test_a_long_form_error_leaves_the_buttons_on_screen_at_80_by_24(
+    workspace: Path, broker: Broker
+) -> None:
+    app = make_app(workspace, broker, [])
+    long_problem = "\n".join(f"problem line {n}" for n in range(30))
+    fields = [Field(f"field{n}", f"Field {n}", help="help") for n in range(4)]
+    form = FormScreen("A form", fields, validate=lambda values: long_problem)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(form)
+        await wait_for(pilot, lambda: app.screen is form, "the form")
+        await pilot.press("enter")
+        await wait_for_text(pilot, "problem line 0")
+        await settle(pilot)
+        placed = {
+            name: form.find_widget(form.query_one(f"#{name}", Button))
+            for name in ("ok", "cancel")
+        }
+        screen_region = form.region
+
+    for name, geometry in placed.items():
+        assert screen_region.contains_region(geometry.region), name
+        assert geometry.visible_region == geometry.region, name
 
 
 async def test_params_with_no_bench_open_says_so(

@@ -6,7 +6,7 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-from textual.widgets import Input, Select
+from textual.widgets import Input, RichLog, Select
 
 from tests.engine import wat_fixtures
 from tests.tui.helpers import (
@@ -22,7 +22,7 @@ from tests.tui.helpers import (
 from workbench.app import SmartbenchApp
 from workbench.engine.broker import Broker
 from workbench.engine.registry import Registry
-from workbench.screens import FormScreen
+from workbench.screens import ConfirmScreen, FormScreen
 from workbench.session import Session, load_session
 
 WATCHING = replace(TEST_CONFIG, watch_enabled=True)
@@ -186,3 +186,113 @@ async def test_a_registered_bench_watching_its_source_says_when_to_promote_again
 
     # The bench keeps running the registered copy: a map, by its name.
     assert still_registered.startswith("shout · map")
+
+
+def _register(workspace: Path, name: str, source: Path) -> None:
+    registry = Registry.open(workspace)
+    try:
+        registry.create(name, source)
+    finally:
+        registry.close()
+
+
+def _noted(app: SmartbenchApp, text: str) -> bool:
+    return any(text in str(note.message) for note in app._notifications)
+
+
+async def test_promote_again_registers_the_followed_source_under_the_same_name(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "words", ["alpha", "kiwi"])
+    source = wasm_file(tmp_path, "map")
+    _register(workspace, "shout", source)
+    spec = bench_spec("shout", "words")
+    spec.watch = True
+    session = Session(benches=[spec], existed=True)
+    app = SmartbenchApp(workspace, broker, WATCHING, session=session)
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(pilot, "watching map.wasm")
+        bench = current_bench(app)
+        _replace_atomically(source, "filter")
+        await wait_for_text(pilot, "source newer than registered — promote again")
+        # The Output pane still shows the registered map: no reload, no diff.
+        await wait_for(pilot, lambda: _noted(app, "P promotes it"), "the toast")
+        reload_claimed = _noted(app, "changed, 0 added")
+        diff_shown = bench.query_one("#diff-panel").display
+        kept_output = bench.output_view.render_row(1).plain
+
+        await pilot.press("P")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the form")
+        prefilled = app.screen.query_one("#field-name", Input).value
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirm")
+        await pilot.press("y")
+        await wait_for_text(pilot, "watching map.wasm; same as registered")
+        await wait_for_text(pilot, "1 kept / 2")
+        header = bench.header_text().plain
+
+    assert not reload_claimed
+    assert not diff_shown
+    assert kept_output == "KIWI"
+    assert prefilled == "shout"
+    assert header.startswith("shout · filter")
+    registry = Registry.open(workspace)
+    try:
+        assert registry.describe("shout").kind == "filter"
+    finally:
+        registry.close()
+
+
+async def test_a_registered_bench_compares_its_source_when_the_watch_starts(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "words", ["alpha", "kiwi"])
+    source = wasm_file(tmp_path, "map")
+    _register(workspace, "shout", source)
+    # Rebuilt while the app was not running.
+    _replace_atomically(source, "filter")
+    spec = bench_spec("shout", "words")
+    spec.watch = True
+    session = Session(benches=[spec], existed=True)
+    app = SmartbenchApp(workspace, broker, WATCHING, session=session)
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_text(
+            pilot, "watching map.wasm; source newer than registered — promote again"
+        )
+
+
+async def test_a_failed_build_says_why_and_where_its_log_is(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    make_topic(broker, "words", ["alpha", "kiwi"])
+    module = wasm_file(tmp_path, "map")
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "main.c").write_text("1\n")
+    build = f"cp {tmp_path}/missing.wasm {module}"
+    session = Session(benches=[bench_spec(module, "words")], existed=True)
+    app = SmartbenchApp(workspace, broker, WATCHING, session=session)
+    log_path = workspace / "logs" / "build-map.log"
+
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_for_text(pilot, "KIWI")
+        await pilot.press("w")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "dialog")
+        app.screen.query_one("#field-build", Input).value = build
+        app.screen.query_one("#field-src", Input).value = str(source)
+        await pilot.press("enter")
+        await wait_for_text(pilot, "watching map.wasm")
+        (source / "main.c").write_text("2\n")
+        await wait_for(pilot, lambda: _noted(app, "cannot stat"), "the reason")
+        toast_names_log = _noted(app, str(log_path))
+        bench = current_bench(app)
+        await pilot.press("l")
+        await pilot.pause()
+        log_panel = bench.query_one("#log-panel", RichLog)
+        logged = "\n".join(line.text for line in log_panel.lines)
+
+    assert toast_names_log
+    assert "cannot stat" in logged
+    assert "cannot stat" in log_path.read_text()

@@ -124,8 +124,27 @@ def load_transforms_file(path: Path) -> list[TransformStep]:
 
     try:
         return parse_transforms(text)
+    except yaml.MarkedYAMLError as error:
+        problem = yaml_problem(error)
+        raise UsageError(f"{FILE_ERROR_PREFIX}: {path}: {problem}") from error
     except (yaml.YAMLError, TransformsFormatError, ValueError) as error:
         raise UsageError(f"{FILE_ERROR_PREFIX}: {path}: {error}") from error
+
+
+def yaml_problem(error: yaml.MarkedYAMLError) -> str:
+    """One line that starts where the parser gave up, then what it was reading.
+
+    PyYAML's own text names the start of the enclosing block first and repeats the
+    source lines, so the place to fix comes last and is cut off in a small dialog.
+    """
+    where = error.problem_mark or error.context_mark
+    parts = []
+    if where is not None:
+        parts.append(f"line {where.line + 1}, column {where.column + 1}:")
+    parts.append(error.problem or error.context or "not valid YAML")
+    if error.context and error.context_mark is not None and error.problem:
+        parts.append(f"({error.context} from line {error.context_mark.line + 1})")
+    return " ".join(parts)
 
 
 def parse_transforms(text: str) -> list[TransformStep]:

@@ -45,6 +45,16 @@ class Field:
     """Values a text field completes to as you type (right arrow accepts)."""
 
 
+class FormError(Static):
+    """The form's message; its height is only known once it is laid out."""
+
+    def on_resize(self) -> None:
+        # A long message takes its room from the fields, never from the buttons.
+        screen = self.screen
+        if isinstance(screen, FormScreen):
+            screen.call_after_refresh(screen.fit_fields)
+
+
 class FormScreen(Dialog[dict[str, str] | None]):
     """A titled form; Enter or OK submits, Escape cancels."""
 
@@ -80,7 +90,7 @@ class FormScreen(Dialog[dict[str, str] | None]):
                     yield self._field_widget(field)
                     if field.help:
                         yield Static(field.help, classes="field-help")
-            yield Static("", id="form-error", classes="form-error")
+            yield FormError("", id="form-error", classes="form-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.submit_label, variant="primary", id="ok")
                 yield Button("Cancel", id="cancel")
@@ -90,9 +100,9 @@ class FormScreen(Dialog[dict[str, str] | None]):
             self.query_one(f"#field-{self.fields[0].name}").focus()
 
     def on_resize(self) -> None:
-        self.call_after_refresh(self._fit_fields)
+        self.call_after_refresh(self.fit_fields)
 
-    def _fit_fields(self) -> None:
+    def fit_fields(self) -> None:
         # The fields scroll in whatever room the title, help, error and buttons
         # leave, so a short terminal never pushes the buttons off the dialog.
         dialog = self.query_one(".dialog")

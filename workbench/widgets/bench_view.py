@@ -95,6 +95,9 @@ OUTPUT_PENDING = "…"
 """An output line not computed yet."""
 OUTPUT_NOT_LOADED = "module not loaded"
 """An output line that cannot be computed: the module failed to load."""
+SOURCE_NEWER = "source newer than registered — promote again"
+BUILD_TOAST_LINES = 4
+"""How many of a failed build's last lines its toast shows."""
 RANK_HASH = 1
 RANK_SIZE = 2
 RANK_PATH = 3
@@ -188,6 +191,9 @@ class BenchView(Vertical):
         self._output_search: Worker[None] | None = None
         self._progress_posted = 0.0
         self._has_diff = False
+        self._source_sha: str | None = None
+        """The hash of the watched source's module, on a registered bench."""
+        self._watched_path: Path | None = None
         self._topic_again: str | None = None
         """``full`` or ``resume``: the run to start once the one in flight ends."""
         self._resuming = False
@@ -373,6 +379,8 @@ class BenchView(Vertical):
         self.output_view.placeholder = OUTPUT_PENDING
         self.show_error(None)
         self.reset_results()
+        # Promoted again, or loaded after the watch started: compare anew.
+        self._mark_source()
 
     def _show_not_loaded(self) -> None:
         # Nothing will be computed until the module loads: the Output pane says so
@@ -970,6 +978,8 @@ class BenchView(Vertical):
     def stop_watch(self) -> None:
         """Stop the watcher, if any (or the one waiting for the bench to mount)."""
         self._pending_watch = None
+        self._source_sha = None
+        self._watched_path = None
         watcher = self._watcher
         self._watcher = None
         if watcher is not None:
@@ -1012,6 +1022,9 @@ class BenchView(Vertical):
         event = message.event
         if isinstance(event, events.WatchStarted):
             self.set_watch_note(f"watching {event.info.name}")
+            if not self.spec.steps[0].is_path:
+                self._source_sha = event.info.sha256
+                self._mark_source()
         elif isinstance(event, events.Reloaded):
             self._reloaded(event)
         elif isinstance(event, events.ReloadFailed):
@@ -1026,14 +1039,32 @@ class BenchView(Vertical):
         elif isinstance(event, events.BuildSucceeded):
             self.set_watch_note(f"built in {event.seconds:.1f} s")
         elif isinstance(event, events.BuildFailed):
-            tail = "\n".join(f"  | {line}" for line in event.tail)
-            self.show_error(f"build failed: {event.reason}\n{tail}")
-            self.set_watch_note("build failed; old module kept")
-            self.notify(event.reason, title="Build failed", severity="error")
+            self._build_failed(event)
+
+    def _build_failed(self, event: Any) -> None:
+        # The reason is in the build's own output: show its end here and say where
+        # the whole of it is kept.
+        tail = "\n".join(f"  | {line}" for line in event.tail)
+        self.show_error(f"build failed: {event.reason}\n{tail}\nlog: {event.log_path}")
+        self.set_watch_note("build failed; old module kept")
+        log_panel = self.query_one("#log-panel", RichLog)
+        log_panel.write(f"[build failed: {event.reason}; log: {event.log_path}]")
+        for line in event.tail:
+            log_panel.write(f"  | {line}")
+        last = "\n".join(event.tail[-BUILD_TOAST_LINES:])
+        self.notify(
+            f"{event.reason}\n{last}\nfull output: {event.log_path} (l shows it)",
+            title="Build failed",
+            severity="error",
+            timeout=10,
+        )
 
     def _reloaded(self, event: Any) -> None:
         info = event.info
         stamp = time.strftime("%H:%M:%S")
+        if not self.spec.steps[0].is_path:
+            self._source_changed(info)
+            return
         self.set_watch_note(f"reloaded {stamp} ({event.latency_ms:.0f} ms)")
         self.show_error(None)
         self._show_diff(event.diff)
@@ -1043,13 +1074,53 @@ class BenchView(Vertical):
             f" {summary}",
             title=f"Reloaded {info.name}",
         )
-        if self.spec.steps[0].is_path:
-            self.reload_modules()
-        elif self.loaded is not None and self.loaded.infos[0].sha256 == info.sha256:
-            # Rebuilt to the very bytes that were promoted: nothing to promote.
-            self.set_watch_note(f"reloaded {stamp}; same as registered")
+        self.reload_modules()
+
+    def _source_changed(self, info: Any) -> None:
+        # A registered bench keeps running the registered copy: the source's new
+        # output is not what the Output pane shows, so no reload and no diff; the
+        # user learns the source moved on and that P promotes it.
+        self._source_sha = info.sha256
+        self.show_error(None)
+        same = self._mark_source()
+        if same:
+            note = f"{info.name} changed: same as registered"
         else:
-            self.set_watch_note("source newer than registered — promote again")
+            newer = "source newer than registered — P promotes it"
+            note = f"{info.name} rebuilt: {newer}"
+        self.notify(note, title=self.spec.title)
+
+    def _mark_source(self) -> bool:
+        """On a registered bench following its source, say whether they differ.
+
+        Returns True when the source's module is the registered one.
+        """
+        path = self._watched_path
+        sha = self._source_sha
+        if self.loaded is None or sha is None or path is None:
+            return False
+        same = self.loaded.infos[0].sha256 == sha
+        mark = "same as registered" if same else SOURCE_NEWER
+        self.set_watch_note(f"watching {path.name}; {mark}")
+        # P applies now that a source is followed: the footer is asked again.
+        self.app.refresh_bindings()
+        return same
+
+    def watched_source(self) -> tuple[Path, bytes] | None:
+        """The followed source file and its current module's bytes.
+
+        Only on a registered bench whose watch follows its source: what promoting
+        again would register.
+        """
+        watcher = self._watcher
+        path = self._watched_path
+        if self.spec.steps[0].is_path or watcher is None or path is None:
+            return None
+        current = watcher.current
+        if current is None or self._source_sha is None:
+            return None
+        wasm: bytes = current.wasm
+        return path, wasm
 
     def _show_diff(self, diff: Any) -> None:
         panel = self.query_one("#diff-panel", Static)
@@ -1065,6 +1136,13 @@ class BenchView(Vertical):
 
     def action_toggle_diff(self) -> None:
         """Show or hide the last reload's output diff."""
+        if not self._has_diff and self._source_sha is not None:
+            self.notify(
+                "this bench runs the registered copy; a rebuilt source changes "
+                "its output once promoted (P)",
+                title="Diff",
+            )
+            return
         if not self._has_diff:
             self.notify(
                 "no reload yet: turn watch on (w) and rebuild the module to see "
