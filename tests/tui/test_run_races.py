@@ -61,3 +61,29 @@ async def test_scrolling_hidden_dropped_output_as_r_drops_it_reads_no_dropped_to
 
     assert not shows_first
     assert far.record is None
+
+
+async def test_r_twice_at_once_ends_in_one_finished_run(
+    workspace: Path, broker: Broker, tmp_path: Path
+) -> None:
+    app = big_topic_app(workspace, broker, tmp_path, "filter")
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        bench = current_bench(app)
+        await wait_for(pilot, lambda: bench.run_summary is not None, "the first run")
+        first = bench.run_summary
+        # Two r in one turn of the event loop: the second stops the first before
+        # its thread has begun, and must still get a run that ends.
+        bench.action_run_topic()
+        bench.action_run_topic()
+        await wait_for(
+            pilot,
+            lambda: bench.run_summary is not None and bench.run_summary is not first,
+            "a run to finish",
+        )
+        summary = bench.run_summary
+        busy = bench.workers_in("topic")
+
+    assert summary is not None and not summary.cancelled
+    assert summary.records_in == BIG_RECORDS
+    assert not busy

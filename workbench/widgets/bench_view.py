@@ -7,6 +7,7 @@ messages, and the handlers below own every piece of state.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from array import array
 from bisect import bisect_right
@@ -188,6 +189,8 @@ class BenchView(Vertical):
         self._window_busy = False
         self._window_again = False
         self._topic_busy = False
+        self._topic_stop = threading.Event()
+        """Set to stop the whole-topic run in flight at its next batch."""
         self._output_search: Worker[None] | None = None
         self._progress_posted = 0.0
         self._has_diff = False
@@ -708,8 +711,11 @@ class BenchView(Vertical):
         bar.display = True
         self._topic_busy = True
         self._resuming = False
+        self._topic_stop = threading.Event()
         key = self.loaded.setup_key
-        self._run_topic_worker(self._run_id, self.loaded, self.output_topic, None, key)
+        self._run_topic_worker(
+            self._run_id, self.loaded, self.output_topic, None, key, self._topic_stop
+        )
 
     def _resume_topic_run(self) -> None:
         """Run the records appended since the last complete run, into its output."""
@@ -728,7 +734,10 @@ class BenchView(Vertical):
         copy = resumable_copy(summary)
         key = self.loaded.setup_key
         output_topic = summary.output_topic
-        self._run_topic_worker(self._run_id, self.loaded, output_topic, copy, key)
+        self._topic_stop = threading.Event()
+        self._run_topic_worker(
+            self._run_id, self.loaded, output_topic, copy, key, self._topic_stop
+        )
 
     @work(thread=True, exclusive=True, group="topic", exit_on_error=False)
     def _run_topic_worker(
@@ -738,6 +747,7 @@ class BenchView(Vertical):
         output_topic: str,
         resume: TopicRunSummary | None,
         key: SetupKey,
+        stop: threading.Event,
     ) -> None:
         worker = get_current_worker()
         # A connection of its own: the run reads and writes for seconds on end,
@@ -757,7 +767,7 @@ class BenchView(Vertical):
                 loaded,
                 source,
                 write,
-                lambda: worker.is_cancelled,
+                lambda: stop.is_set() or worker.is_cancelled,
                 lambda p: self._post_progress(run_id, p),
                 output_topic,
                 resume=resume,
@@ -874,8 +884,10 @@ class BenchView(Vertical):
         self._cancel_topic_run()
 
     def _cancel_topic_run(self) -> None:
-        for worker in self.workers_in("topic"):
-            worker.cancel()
+        # Not Worker.cancel: a worker cancelled before its thread starts never runs
+        # its body, so the run's end would never be posted and the bench would
+        # wait for it for good. The body always runs and stops at its next batch.
+        self._topic_stop.set()
 
     def workers_in(self, group: str) -> list[Worker[None]]:
         """This bench's running workers of ``group``."""
