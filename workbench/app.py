@@ -53,7 +53,7 @@ from workbench.bench import (
     watched_path,
 )
 from workbench.commands import Command, app_commands
-from workbench.engine.broker import name_problem
+from workbench.engine.broker import NAME_CHARACTERS, NAME_LIMIT, name_problem
 from workbench.engine.types import Limits
 from workbench.errors import NotFoundError, SmartbenchError, UsageError
 from workbench.screens import (
@@ -1657,11 +1657,6 @@ def _suggest_name(module: str) -> str:
     return kept or "module"
 
 
-NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
-"""What topic and module names are made of."""
-TOPIC_NAME_LIMIT = 63
-
-
 def _suggest_export_topic(spec: BenchSpec, exists: Callable[[str], bool]) -> str:
     """``NAME-out`` (``NAME-chain-out`` for a chain), else ``-2``, ``-3``…: a new topic.
 
@@ -1669,13 +1664,13 @@ def _suggest_export_topic(spec: BenchSpec, exists: Callable[[str], bool]) -> str
     """
     suffix = "-chain-out" if len(spec.steps) > 1 else "-out"
     name = _suggest_name(spec.steps[0].module)
-    first = name[: TOPIC_NAME_LIMIT - len(suffix)].rstrip("-") + suffix
+    first = name[: NAME_LIMIT - len(suffix)].rstrip("-") + suffix
     candidate = first
     number = 1
     while exists(candidate):
         number += 1
         ending = f"-{number}"
-        candidate = first[: TOPIC_NAME_LIMIT - len(ending)].rstrip("-") + ending
+        candidate = first[: NAME_LIMIT - len(ending)].rstrip("-") + ending
     return candidate
 
 
@@ -1899,10 +1894,11 @@ def _check_start_module(
     word = getattr(args, "path", None)
     if getattr(args, "command", None) is not None or not word:
         return
-    if Path(word).is_dir():
+    path = Path(word).expanduser()
+    if path.is_dir():
         raise UsageError(f"smartbench: error: {word} is a folder, not a .wasm file")
     if StepSpec(word).is_path:
-        if not Path(word).expanduser().exists():
+        if not path.exists():
             # Said here rather than in a bench that could never load: the session
             # would keep reopening it.
             raise UsageError(f"smartbench: error: no such file: {word}")

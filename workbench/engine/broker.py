@@ -74,7 +74,10 @@ _DELTA_MAX = (1 << 31) - 1
 # Merged batches keep record timestamp deltas well inside the i32 varint range.
 _MERGE_SPAN = 1 << 30
 
-_NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+"""What topic and SmartModule names are made of."""
+NAME_LIMIT = 63
+"""The longest topic or SmartModule name, in characters."""
 _NAME_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
 _SCHEMA = """
@@ -257,11 +260,12 @@ def name_problem(name: str, what: str) -> str | None:
     """
     if not name:
         return f"give the {what} a name"
-    if len(name) > 63:
-        return f"a {what} name has at most 63 characters; this one has {len(name)}"
+    if len(name) > NAME_LIMIT:
+        limit = f"at most {NAME_LIMIT} characters"
+        return f"a {what} name has {limit}; this one has {len(name)}"
     if name != name.lower() and valid_name(name.lower()):
         return f"a {what} name is lowercase: {name.lower()!r} would do"
-    wrong = sorted({c for c in name if c not in _NAME_CHARACTERS})
+    wrong = sorted({c for c in name if c not in NAME_CHARACTERS})
     if wrong:
         shown = " ".join(repr(c) for c in wrong)
         return f"a {what} name holds only letters a-z, digits 0-9 and '-', not {shown}"

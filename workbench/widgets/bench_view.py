@@ -682,10 +682,7 @@ class BenchView(Vertical):
         # again since the last look is followed first.
         self._poll_topic()
         if self.topic_gone:
-            self.notify(
-                f"topic {self.spec.topic} no longer exists; press t to pick another",
-                severity="warning",
-            )
+            self.notify(_topic_gone_note(self.spec.topic), severity="warning")
             return
         self._start_topic_run(retry=True)
 
@@ -1534,7 +1531,7 @@ class BenchView(Vertical):
         self._align_output_with_input()
         self.reset_results()
         self.notify(
-            f"topic {topic} no longer exists; press t to pick another",
+            _topic_gone_note(topic),
             title=self.spec.title,
             severity="warning",
             timeout=10,
@@ -1760,7 +1757,7 @@ class BenchView(Vertical):
             # From the record after the cursor's to the end, then from the top.
             start = bisect_right(offsets, after, 0, total)
             for first, stop in ((start, total), (0, start)):
-                found = self._first_output_match(source, needle, first, stop, worker)
+                found = self._first_match(source, needle, first, stop, worker)
                 if found is not None or worker.is_cancelled:
                     break
         except SmartbenchError:
@@ -1773,9 +1770,11 @@ class BenchView(Vertical):
         self.post_message(SearchFound(query, found, in_output=True, where=where))
 
     @staticmethod
-    def _first_output_match(
-        source: TopicSource, needle: bytes, start: int, stop: int, worker: Worker[None]
+    def _first_match(
+        source: InputSource, needle: bytes, start: int, stop: int, worker: Worker[None]
     ) -> int | None:
+        """The first position in ``start``…``stop`` whose value or key holds
+        ``needle`` (lowercase), read a thousand rows at a time."""
         position = start
         while position < stop and not worker.is_cancelled:
             rows = source.rows(position, min(1000, stop - position))
@@ -1829,19 +1828,8 @@ class BenchView(Vertical):
         worker = get_current_worker()
         source = self._make_source()
         needle = query.casefold().encode()
-        total = source.count()
-        position = start
-        while position < total and not worker.is_cancelled:
-            rows = source.rows(position, 1000)
-            if not rows:
-                break
-            for index, row in enumerate(rows):
-                haystack = row.value.lower() + (row.key or b"").lower()
-                if needle in haystack:
-                    self.post_message(SearchFound(query, position + index))
-                    return
-            position += len(rows)
-        self.post_message(SearchFound(query, None))
+        found = self._first_match(source, needle, start, source.count(), worker)
+        self.post_message(SearchFound(query, found))
 
     @on(SearchFound)
     def _search_found(self, message: SearchFound) -> None:
@@ -1862,6 +1850,10 @@ class BenchView(Vertical):
         # Both cursors: the Output pane shows the hit and the Input its record.
         self.input_view.move_to(row)
         self.output_view.move_to(row)
+
+
+def _topic_gone_note(topic: str | None) -> str:
+    return f"topic {topic} no longer exists; press t to pick another"
 
 
 class _ListSource:
